@@ -1,0 +1,394 @@
+/**
+ * `linstor-csi ls nodes|storage-pools|resources|volumes|snapshots [--json] [--linstor-endpoint URL]`
+ *
+ * An operator's view of any LINSTOR controller (real or emulated), built on the client:
+ * aligned tables by default (sizes in human units, states coloured on a TTY), JSON with --json.
+ */
+import { HttpLinstorClient } from '../linstor/http-client.js';
+import { LinstorApiError, LinstorConfigError, LinstorUnavailableError } from '../linstor/errors.js';
+import { linstorConnectionFromEnv, parseEndpoints, hasTlsMaterial, type LinstorConnectionOptions } from '../linstor/options.js';
+import { stringifyLinstorJson } from '../linstor/apicallrc.js';
+import type { LinstorClient } from '../linstor/client.js';
+import type { Node, ResourceWithVolumes, Snapshot, StoragePool } from '../linstor/types.js';
+import { silentLogger } from '../log/logger.js';
+import { systemClock } from '../util/clock.js';
+
+export interface LsIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  /** Colour states only when stdout is a terminal. */
+  isTTY: boolean;
+}
+
+const VIEWS = ['nodes', 'storage-pools', 'resources', 'volumes', 'snapshots'] as const;
+type View = (typeof VIEWS)[number];
+
+const ALIASES: Record<string, View> = {
+  node: 'nodes',
+  n: 'nodes',
+  'storage-pool': 'storage-pools',
+  sp: 'storage-pools',
+  pools: 'storage-pools',
+  resource: 'resources',
+  r: 'resources',
+  volume: 'volumes',
+  v: 'volumes',
+  snapshot: 'snapshots',
+  s: 'snapshots',
+};
+
+export const LS_USAGE = `Usage: linstor-csi ls <view> [options]
+
+Views:
+  nodes            nodes, their addresses and connection state
+  storage-pools    storage pools with free and total capacity
+  resources        resources per node, usage and replication state
+  volumes          volumes per node: pool, device, allocated size, disk state
+  snapshots        snapshots with their nodes, size and state
+
+Options:
+  --json                              print the raw LINSTOR objects as JSON
+  --linstor-endpoint URL[,URL...]     controller(s) (default: env LS_CONTROLLERS, else http://127.0.0.1:3370)
+  --linstor-skip-tls-verification     do not verify the controller's certificate
+  --bearer-token FILE                 bearer token file (env LS_BEARER_TOKEN_FILE)
+  --timeout MS                        per-request timeout (default 10000)
+  -h, --help                          show this help
+
+Environment: LS_CONTROLLERS, LS_ROOT_CA, LS_USER_CERTIFICATE, LS_USER_KEY, LS_BEARER_TOKEN_FILE,
+LS_USERNAME, LS_PASSWORD (as the Go driver).
+`;
+
+interface LsArgs {
+  view: View;
+  json: boolean;
+  endpoint?: string;
+  skipTls: boolean;
+  bearerToken?: string;
+  timeoutMs: number;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: readonly string[]): LsArgs | 'help' {
+  let view: View | undefined;
+  let json = false;
+  let endpoint: string | undefined;
+  let skipTls = false;
+  let bearerToken: string | undefined;
+  let timeoutMs = 10_000;
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i] ?? '';
+    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
+    const flag = eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = eq > 0 ? raw.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--json':
+        json = true;
+        break;
+      case '--linstor-endpoint':
+        endpoint = value();
+        break;
+      case '--linstor-skip-tls-verification':
+        skipTls = true;
+        break;
+      case '--bearer-token':
+        bearerToken = value();
+        break;
+      case '--timeout': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n <= 0) throw new UsageError('--timeout must be a positive number of milliseconds');
+        timeoutMs = n;
+        break;
+      }
+      default: {
+        if (raw.startsWith('-')) throw new UsageError(`unknown option ${raw}`);
+        if (view !== undefined) throw new UsageError(`unexpected argument "${raw}"`);
+        const v = (VIEWS as readonly string[]).includes(raw) ? (raw as View) : ALIASES[raw];
+        if (v === undefined) throw new UsageError(`unknown view "${raw}" (one of: ${VIEWS.join(', ')})`);
+        view = v;
+      }
+    }
+  }
+  if (view === undefined) throw new UsageError(`which view? (one of: ${VIEWS.join(', ')})`);
+  const out: LsArgs = { view, json, skipTls, timeoutMs };
+  if (endpoint !== undefined) out.endpoint = endpoint;
+  if (bearerToken !== undefined) out.bearerToken = bearerToken;
+  return out;
+}
+
+/** Runs `linstor-csi ls …`; returns the exit code (0 ok, 1 controller error, 2 usage). */
+export async function runLs(argv: string[], env: Readonly<Record<string, string | undefined>>, io: LsIo): Promise<number> {
+  let args: LsArgs | 'help';
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    io.stderr.write(`linstor-csi ls: ${(e as Error).message}\n\n${LS_USAGE}`);
+    return 2;
+  }
+  if (args === 'help') {
+    io.stdout.write(LS_USAGE);
+    return 0;
+  }
+
+  let client: HttpLinstorClient;
+  let opts: LinstorConnectionOptions;
+  try {
+    opts = linstorConnectionFromEnv(env);
+    if (args.endpoint !== undefined) opts.endpoints = parseEndpoints(args.endpoint, hasTlsMaterial(opts));
+    if (opts.endpoints.length === 0) throw new LinstorConfigError('--linstor-endpoint is empty');
+    if (args.skipTls) opts.skipTlsVerify = true;
+    if (args.bearerToken !== undefined) opts.bearerTokenFile = args.bearerToken;
+    opts.timeoutMs = args.timeoutMs;
+    opts.retries = 1;
+    opts.retryBaseDelayMs = 100;
+    opts.userAgent = 'linstor-csi-ls';
+    client = new HttpLinstorClient(opts, { clock: systemClock, logger: silentLogger() });
+  } catch (e) {
+    io.stderr.write(`linstor-csi ls: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  try {
+    const data = await fetchView(client, args.view);
+    if (args.json) {
+      io.stdout.write(stringifyLinstorJson(data, 2) + '\n');
+    } else {
+      io.stdout.write(renderView(args.view, data, io.isTTY));
+    }
+    return 0;
+  } catch (e) {
+    io.stderr.write(`linstor-csi ls: ${describeFailure(e, opts.endpoints)}\n`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+function describeFailure(e: unknown, endpoints: readonly string[]): string {
+  if (e instanceof LinstorUnavailableError) {
+    const why = e.failures.map((f) => `${f.endpoint}: ${f.reason}`).join('; ');
+    return `cannot reach the LINSTOR controller (${why || endpoints.join(', ')})`;
+  }
+  if (e instanceof LinstorApiError) {
+    let s = `LINSTOR answered an error (HTTP ${e.status}): ${e.message}`;
+    if (e.cause) s += ` (cause: ${e.cause})`;
+    if (e.correction) s += ` (correction: ${e.correction})`;
+    return s;
+  }
+  if (e instanceof LinstorConfigError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+type ViewData = Node[] | StoragePool[] | ResourceWithVolumes[] | Snapshot[];
+
+async function fetchView(c: LinstorClient, view: View): Promise<ViewData> {
+  switch (view) {
+    case 'nodes':
+      return c.nodes.list();
+    case 'storage-pools':
+      return c.storagePools.view();
+    case 'resources':
+    case 'volumes':
+      return c.resources.view();
+    case 'snapshots':
+      return c.snapshots.view();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rendering
+// ---------------------------------------------------------------------------------------------
+
+type Colour = 'green' | 'yellow' | 'red' | 'none';
+interface Cell {
+  text: string;
+  colour?: Colour;
+}
+type Row = (string | Cell)[];
+
+const ANSI: Record<Colour, string> = { green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m', none: '' };
+
+/** Renders an aligned table; colours only when `tty`. */
+export function renderTable(header: string[], rows: Row[], tty: boolean): string {
+  const cells = rows.map((r) => r.map((c): Cell => (typeof c === 'string' ? { text: c } : c)));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]?.text.length ?? 0)));
+  const line = (r: Cell[]): string =>
+    r
+      .map((c, i) => {
+        const pad = i === r.length - 1 ? '' : ' '.repeat((widths[i] ?? 0) - c.text.length);
+        const col = tty && c.colour && c.colour !== 'none' ? `${ANSI[c.colour]}${c.text}\x1b[0m` : c.text;
+        return col + pad;
+      })
+      .join('  ')
+      .trimEnd();
+  const head = line(header.map((h) => ({ text: h })));
+  if (cells.length === 0) return `${head}\n(none)\n`;
+  return [head, ...cells.map(line)].join('\n') + '\n';
+}
+
+const LONG_MAX_KIB = 9.2e18;
+
+/** KiB → "512 KiB", "1.50 GiB"; undefined → "-". */
+export function humanKib(kib: number | undefined): string {
+  if (kib === undefined || !Number.isFinite(kib) || kib >= LONG_MAX_KIB) return '-';
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let v = kib;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const s = u === 0 || Number.isInteger(v) ? String(v) : v.toFixed(2);
+  return `${s} ${units[u]}`;
+}
+
+function time(ms: number | undefined): string {
+  if (ms === undefined) return '-';
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function renderView(view: View, data: ViewData, tty: boolean): string {
+  switch (view) {
+    case 'nodes':
+      return renderNodes(data as Node[], tty);
+    case 'storage-pools':
+      return renderPools(data as StoragePool[], tty);
+    case 'resources':
+      return renderResources(data as ResourceWithVolumes[], tty);
+    case 'volumes':
+      return renderVolumes(data as ResourceWithVolumes[], tty);
+    case 'snapshots':
+      return renderSnapshots(data as Snapshot[], tty);
+  }
+}
+
+const byName = <T>(key: (t: T) => string) => (a: T, b: T): number => key(a).localeCompare(key(b));
+
+function renderNodes(nodes: Node[], tty: boolean): string {
+  const rows = [...nodes].sort(byName((n) => n.name)).map((n): Row => {
+    const st = n.connection_status ?? 'UNKNOWN';
+    const addr = (n.net_interfaces ?? []).map((i) => `${i.address}${i.satellite_port !== undefined ? `:${i.satellite_port}` : ''}`).join(',');
+    return [n.name, n.type, addr || '-', { text: st, colour: st === 'ONLINE' ? 'green' : st === 'CONNECTED' ? 'yellow' : 'red' }, (n.flags ?? []).join(',') || '-'];
+  });
+  return renderTable(['NODE', 'TYPE', 'ADDRESSES', 'STATE', 'FLAGS'], rows, tty);
+}
+
+function renderPools(pools: StoragePool[], tty: boolean): string {
+  const rows = [...pools]
+    .sort((a, b) => (a.node_name ?? '').localeCompare(b.node_name ?? '') || a.storage_pool_name.localeCompare(b.storage_pool_name))
+    .map((p): Row => {
+      const errors = (p.reports ?? []).filter((r) => BigInt.asUintN(64, r.ret_code) >> 62n === 3n);
+      const warns = (p.reports ?? []).filter((r) => BigInt.asUintN(64, r.ret_code) >> 62n === 2n);
+      const state: Cell = errors.length > 0 ? { text: 'Error', colour: 'red' } : warns.length > 0 ? { text: 'Warning', colour: 'yellow' } : { text: 'Ok', colour: 'green' };
+      const driverPool = p.props?.['StorDriver/StorPoolName'] ?? '';
+      return [
+        p.storage_pool_name,
+        p.node_name ?? '-',
+        p.provider_kind,
+        driverPool || '-',
+        humanKib(p.free_capacity),
+        humanKib(p.total_capacity),
+        p.supports_snapshots ? 'yes' : 'no',
+        state,
+      ];
+    });
+  return renderTable(['POOL', 'NODE', 'DRIVER', 'POOL NAME', 'FREE', 'TOTAL', 'SNAPSHOTS', 'STATE'], rows, tty);
+}
+
+/** The linstor CLI's "State" column for a resource. */
+function resourceState(r: ResourceWithVolumes): Cell {
+  const flags = r.flags ?? [];
+  if (flags.includes('DELETE') || flags.includes('DRBD_DELETE')) return { text: 'DELETING', colour: 'yellow' };
+  if (flags.includes('INACTIVE')) return { text: 'INACTIVE', colour: 'yellow' };
+  const states = (r.volumes ?? []).map((v) => v.state?.disk_state).filter((s): s is string => s !== undefined);
+  if (r.state === undefined && states.length === 0) return { text: 'Unknown', colour: 'red' };
+  const worst = states.find((s) => s !== 'UpToDate' && s !== 'Diskless') ?? states[0] ?? 'Unknown';
+  if (worst === 'Diskless') {
+    if (flags.includes('TIE_BREAKER')) return { text: 'TieBreaker', colour: 'green' };
+    if (!flags.includes('DISKLESS')) return { text: 'Diskless', colour: 'red' };
+    return { text: 'Diskless', colour: 'green' };
+  }
+  return { text: worst, colour: diskColour(worst) };
+}
+
+function diskColour(s: string | undefined): Colour {
+  if (s === 'UpToDate' || s === 'Diskless' || s === 'Created' || s === 'Attached') return 'green';
+  if (s === 'Inconsistent' || s === 'Outdated' || s === 'Consistent' || s === 'Negotiating' || s === 'Attaching' || s === 'Detaching' || s?.startsWith('Sync')) return 'yellow';
+  return 'red';
+}
+
+function connections(r: ResourceWithVolumes): Cell {
+  const conns = r.layer_object?.drbd?.connections;
+  if (!conns || Object.keys(conns).length === 0) return { text: '-' };
+  const bad = Object.entries(conns).filter(([, c]) => !c.connected);
+  if (bad.length === 0) return { text: 'Ok', colour: 'green' };
+  return { text: bad.map(([peer, c]) => `${peer}(${c.message ?? 'down'})`).join(','), colour: 'red' };
+}
+
+function renderResources(rs: ResourceWithVolumes[], tty: boolean): string {
+  const rows = [...rs]
+    .sort((a, b) => a.name.localeCompare(b.name) || a.node_name.localeCompare(b.node_name))
+    .map((r): Row => [
+      r.name,
+      r.node_name,
+      r.state?.in_use === undefined ? '-' : r.state.in_use ? { text: 'InUse', colour: 'green' } : 'Unused',
+      connections(r),
+      resourceState(r),
+      time(r.create_timestamp),
+    ]);
+  return renderTable(['RESOURCE', 'NODE', 'USAGE', 'CONNS', 'STATE', 'CREATED'], rows, tty);
+}
+
+function renderVolumes(rs: ResourceWithVolumes[], tty: boolean): string {
+  const rows: Row[] = [];
+  for (const r of [...rs].sort((a, b) => a.node_name.localeCompare(b.node_name) || a.name.localeCompare(b.name))) {
+    const drbdVols = r.layer_object?.drbd?.drbd_volumes ?? [];
+    for (const v of r.volumes ?? []) {
+      const minor = drbdVols.find((d) => d.drbd_volume_definition?.volume_number === v.volume_number)?.drbd_volume_definition?.minor_number;
+      const st = v.state?.disk_state;
+      rows.push([
+        r.node_name,
+        r.name,
+        v.storage_pool_name ?? '-',
+        String(v.volume_number),
+        minor === undefined ? '-' : String(minor),
+        v.device_path ?? '-',
+        humanKib(v.allocated_size_kib),
+        r.state?.in_use === undefined ? '-' : r.state.in_use ? 'InUse' : 'Unused',
+        st === undefined ? { text: 'Unknown', colour: 'red' } : { text: st, colour: diskColour(st) },
+      ]);
+    }
+  }
+  return renderTable(['NODE', 'RESOURCE', 'POOL', 'VOLNR', 'MINOR', 'DEVICE', 'ALLOCATED', 'USAGE', 'STATE'], rows, tty);
+}
+
+function snapshotState(s: Snapshot): Cell {
+  const f = s.flags ?? [];
+  if (f.includes('DELETE')) return { text: 'Deleting', colour: 'yellow' };
+  if (f.includes('FAILED_DEPLOYMENT') || f.includes('FAILED_DISCONNECT')) return { text: 'Failed', colour: 'red' };
+  if (f.includes('SUCCESSFUL')) return { text: 'Successful', colour: 'green' };
+  return { text: 'Incomplete', colour: 'yellow' };
+}
+
+function renderSnapshots(ss: Snapshot[], tty: boolean): string {
+  const rows = [...ss]
+    .sort((a, b) => a.resource_name.localeCompare(b.resource_name) || a.name.localeCompare(b.name))
+    .map((s): Row => [
+      s.resource_name,
+      s.name,
+      (s.nodes ?? []).join(',') || '-',
+      (s.volume_definitions ?? []).map((v) => `${v.volume_number}: ${humanKib(v.size_kib)}`).join(', ') || '-',
+      time(s.snapshots?.[0]?.create_timestamp),
+      snapshotState(s),
+    ]);
+  return renderTable(['RESOURCE', 'SNAPSHOT', 'NODES', 'VOLUMES', 'CREATED', 'STATE'], rows, tty);
+}

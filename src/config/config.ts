@@ -1,0 +1,220 @@
+import { LinstorConfigError } from '../linstor/errors.js';
+import { linstorConnectionFromEnv, type LinstorConnectionOptions } from '../linstor/options.js';
+import { LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
+import {
+  ConfigError,
+  flagOrEnv,
+  formatHelp,
+  parseBool,
+  parseDuration,
+  parseFlags,
+  parsePositiveInt,
+  type FlagSpec,
+  type ParsedFlags,
+} from './flags.js';
+
+export { ConfigError } from './flags.js';
+
+export type Mode = 'all' | 'controller' | 'node';
+export const MODES: readonly Mode[] = ['all', 'controller', 'node'];
+
+export type Endpoint = { kind: 'unix'; path: string; uri: string } | { kind: 'tcp'; host: string; port: number; uri: string };
+
+/** Everything `linstor-csi serve` needs, validated. */
+export interface Config {
+  mode: Mode;
+  csiEndpoint: Endpoint;
+  /** LINSTOR node name of this host; required when the node service runs. */
+  nodeName?: string;
+  linstor: LinstorConnectionOptions;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** LINSTOR node property namespace that holds topology labels (prefix stripped). */
+  propertyNamespace: string;
+  /** Where the DRBD device of a volume appears; `{resource}` and `{volume}` are replaced. */
+  devicePathTemplate: string;
+  deviceWaitTimeoutMs: number;
+  maxVolumesPerNode: number;
+  /** How long in-flight calls may run after SIGTERM before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  /** How long a Probe result (LINSTOR reachable or not) is reused. */
+  probeCacheMs: number;
+  probeTimeoutMs: number;
+}
+
+export const DEFAULT_CSI_ENDPOINT = 'unix:///var/lib/kubelet/plugins/linstor.csi.linbit.com/csi.sock';
+export const DEFAULT_DEVICE_PATH_TEMPLATE = '/dev/drbd/by-res/{resource}/{volume}';
+
+export const SERVE_FLAGS: readonly FlagSpec[] = [
+  { name: 'csi-endpoint', placeholder: 'URI', help: 'where the CSI gRPC server listens: unix:///path/csi.sock, or tcp://host:port for debugging', default: DEFAULT_CSI_ENDPOINT, env: ['CSI_ENDPOINT'] },
+  { name: 'mode', placeholder: 'all|controller|node', help: 'which CSI services this process runs', default: 'all' },
+  { name: 'node', placeholder: 'NAME', help: 'this host\'s LINSTOR node name (needed by the node service)', env: ['NODE_NAME', 'KUBE_NODE_NAME'] },
+  { name: 'linstor-endpoint', placeholder: 'URL[,URL...]', help: 'LINSTOR controller(s): http(s)://host[:port], tried in order', env: ['LS_CONTROLLERS'] },
+  { name: 'linstor-skip-tls-verification', boolean: true, help: 'do not verify the LINSTOR controller\'s TLS certificate (testing only)', default: 'false' },
+  { name: 'bearer-token', placeholder: 'FILE', help: 'file holding a bearer token for the LINSTOR API', env: ['LS_BEARER_TOKEN_FILE'] },
+  { name: 'linstor-request-timeout', placeholder: 'DURATION', help: 'timeout of one LINSTOR REST request', default: '60s' },
+  { name: 'linstor-max-concurrency', placeholder: 'N', help: 'LINSTOR REST requests in flight at once', default: '16' },
+  { name: 'log-level', placeholder: 'LEVEL', help: `log level: ${LOG_LEVELS.join('|')}`, default: 'info', env: ['LOG_LEVEL'] },
+  { name: 'log-format', placeholder: 'json|text', help: 'log line format', default: 'json', env: ['LOG_FORMAT'] },
+  { name: 'property-namespace', placeholder: 'NS', help: 'LINSTOR node property namespace holding topology labels', default: 'Aux/topology' },
+  { name: 'label-by-storage-pool', boolean: true, help: 'accepted for compatibility with the Go driver; storage-pool topology labels are not emitted', default: 'false' },
+  { name: 'device-path-template', placeholder: 'TEMPLATE', help: 'path of a volume\'s DRBD device; {resource} and {volume} are replaced', default: DEFAULT_DEVICE_PATH_TEMPLATE },
+  { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the DRBD device to appear', default: '30s' },
+  { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
+  { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish after SIGTERM', default: '30s' },
+];
+
+function spec(name: string): FlagSpec {
+  const s = SERVE_FLAGS.find((f) => f.name === name);
+  if (!s) throw new Error(`no flag spec ${name}`);
+  return s;
+}
+
+export function serveHelp(): string {
+  return formatHelp('Usage: linstor-csi serve [flags]\n\nServes the CSI Identity, Controller, GroupController and Node services on a unix socket.', SERVE_FLAGS);
+}
+
+export function parseCsiEndpoint(source: string, raw: string): Endpoint {
+  const v = raw.trim();
+  if (v.startsWith('unix://')) {
+    const path = v.slice('unix://'.length);
+    if (!path.startsWith('/')) {
+      throw new ConfigError(source, `${source} must be an absolute socket path such as unix:///csi/csi.sock, got "${raw}"`);
+    }
+    if (path.includes('\0')) throw new ConfigError(source, `${source} contains a NUL byte`);
+    return { kind: 'unix', path, uri: `unix://${path}` };
+  }
+  if (v.startsWith('unix:/')) {
+    const path = v.slice('unix:'.length);
+    return { kind: 'unix', path, uri: `unix://${path}` };
+  }
+  if (v.startsWith('tcp://')) {
+    const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(v);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port < 0 || port > 65535) {
+      throw new ConfigError(source, `${source} must look like tcp://127.0.0.1:10000, got "${raw}"`);
+    }
+    return { kind: 'tcp', host: (m[1] as string).replace(/^\[|\]$/g, ''), port, uri: v };
+  }
+  throw new ConfigError(
+    source,
+    `${source} must start with unix:// (e.g. ${DEFAULT_CSI_ENDPOINT}) or tcp:// (e.g. tcp://127.0.0.1:10000), got "${raw}"`,
+  );
+}
+
+function required(parsed: ParsedFlags, name: string, env: Record<string, string | undefined>): { value: string; source: string } | undefined {
+  return flagOrEnv(parsed, spec(name), env);
+}
+
+function withDefault(parsed: ParsedFlags, name: string, env: Record<string, string | undefined>): { value: string; source: string } {
+  const s = spec(name);
+  return flagOrEnv(parsed, s, env) ?? { value: s.default ?? '', source: `--${name}` };
+}
+
+/**
+ * LINSTOR connection settings: the flags, then the Go driver's env names (LS_CONTROLLERS,
+ * LS_ROOT_CA, LS_USER_CERTIFICATE, LS_USER_KEY, LS_BEARER_TOKEN_FILE, LS_USERNAME, LS_PASSWORD).
+ */
+export function linstorConnectionConfig(parsed: ParsedFlags, env: Record<string, string | undefined>): LinstorConnectionOptions {
+  const ep = required(parsed, 'linstor-endpoint', env);
+  if (!ep) {
+    throw new ConfigError(
+      '--linstor-endpoint',
+      'no LINSTOR controller given: pass --linstor-endpoint=http://linstor-controller:3370 or set LS_CONTROLLERS',
+    );
+  }
+  let cfg: LinstorConnectionOptions;
+  try {
+    cfg = linstorConnectionFromEnv({ ...env, LS_CONTROLLERS: ep.value });
+  } catch (e) {
+    if (e instanceof LinstorConfigError) {
+      const flag = /LS_[A-Z_]+/.exec(e.message)?.[0] ?? ep.source;
+      throw new ConfigError(flag, `${e.message}`);
+    }
+    throw e;
+  }
+  if (cfg.endpoints.length === 0) {
+    throw new ConfigError(ep.source, `${ep.source} lists no controller; use e.g. http://linstor-controller:3370`);
+  }
+  if ((cfg.certFile ?? cfg.cert) !== undefined && (cfg.keyFile ?? cfg.key) === undefined) {
+    throw new ConfigError('LS_USER_KEY', 'a LINSTOR client certificate (LS_USER_CERTIFICATE) needs its key: set LS_USER_KEY too');
+  }
+  if ((cfg.keyFile ?? cfg.key) !== undefined && (cfg.certFile ?? cfg.cert) === undefined) {
+    throw new ConfigError('LS_USER_CERTIFICATE', 'a LINSTOR client key (LS_USER_KEY) needs its certificate: set LS_USER_CERTIFICATE too');
+  }
+  if ((cfg.username === undefined) !== (cfg.password === undefined)) {
+    throw new ConfigError('LS_USERNAME', 'basic auth to LINSTOR needs both LS_USERNAME and LS_PASSWORD');
+  }
+  const skip = withDefault(parsed, 'linstor-skip-tls-verification', env);
+  const timeout = withDefault(parsed, 'linstor-request-timeout', env);
+  const conc = withDefault(parsed, 'linstor-max-concurrency', env);
+  const token = required(parsed, 'bearer-token', env);
+  cfg.skipTlsVerify = parseBool(skip.source, skip.value);
+  cfg.timeoutMs = parseDuration(timeout.source, timeout.value);
+  cfg.maxConcurrency = parsePositiveInt(conc.source, conc.value);
+  if (token) cfg.bearerTokenFile = token.value;
+  return cfg;
+}
+
+/** Parses `linstor-csi serve` flags and env into one validated Config; throws ConfigError. */
+export function parseServeArgs(argv: readonly string[], env: Record<string, string | undefined>): Config {
+  const parsed = parseFlags(argv, SERVE_FLAGS);
+  if (parsed.positionals.length > 0) {
+    throw new ConfigError(parsed.positionals[0] as string, `unexpected argument "${parsed.positionals[0]}"; flags start with --`);
+  }
+  const mode = withDefault(parsed, 'mode', env);
+  if (!MODES.includes(mode.value as Mode)) {
+    throw new ConfigError('--mode', `--mode must be one of ${MODES.join(', ')}, got "${mode.value}"`);
+  }
+  const ep = withDefault(parsed, 'csi-endpoint', env);
+  const level = withDefault(parsed, 'log-level', env);
+  if (!LOG_LEVELS.includes(level.value as LogLevel)) {
+    throw new ConfigError(level.source, `${level.source} must be one of ${LOG_LEVELS.join(', ')}, got "${level.value}"`);
+  }
+  const format = withDefault(parsed, 'log-format', env);
+  if (format.value !== 'json' && format.value !== 'text') {
+    throw new ConfigError(format.source, `${format.source} must be json or text, got "${format.value}"`);
+  }
+  const tmpl = withDefault(parsed, 'device-path-template', env);
+  if (!tmpl.value.startsWith('/') || !tmpl.value.includes('{resource}')) {
+    throw new ConfigError(
+      '--device-path-template',
+      `--device-path-template must be an absolute path containing {resource}, e.g. ${DEFAULT_DEVICE_PATH_TEMPLATE}`,
+    );
+  }
+  const ns = withDefault(parsed, 'property-namespace', env);
+  const node = required(parsed, 'node', env);
+  const m = mode.value as Mode;
+  if (m !== 'controller' && !node) {
+    throw new ConfigError('--node', `--mode=${m} runs the node service, which needs this host's LINSTOR node name: pass --node=NAME or set NODE_NAME`);
+  }
+  if (node && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(node.value)) {
+    throw new ConfigError(node.source, `${node.source} must be a LINSTOR node name (letters, digits, ".", "_", "-"), got "${node.value}"`);
+  }
+  const dwt = withDefault(parsed, 'device-wait-timeout', env);
+  const mvpn = withDefault(parsed, 'max-volumes-per-node', env);
+  const sdt = withDefault(parsed, 'shutdown-timeout', env);
+  const lbsp = withDefault(parsed, 'label-by-storage-pool', env);
+  parseBool(lbsp.source, lbsp.value);
+  const cfg: Config = {
+    mode: m,
+    csiEndpoint: parseCsiEndpoint(ep.source, ep.value),
+    linstor: linstorConnectionConfig(parsed, env),
+    logLevel: level.value as LogLevel,
+    logFormat: format.value,
+    propertyNamespace: ns.value.replace(/\/+$/, ''),
+    devicePathTemplate: tmpl.value,
+    deviceWaitTimeoutMs: parseDuration(dwt.source, dwt.value),
+    maxVolumesPerNode: parsePositiveInt(mvpn.source, mvpn.value),
+    shutdownTimeoutMs: parseDuration(sdt.source, sdt.value),
+    probeCacheMs: 3000,
+    probeTimeoutMs: 2000,
+  };
+  if (node) cfg.nodeName = node.value;
+  return cfg;
+}
+
+/** True when the help flag was given; checked before validation so --help always works. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}

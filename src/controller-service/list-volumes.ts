@@ -1,0 +1,101 @@
+/**
+ * ListVolumes, ControllerGetVolume and ValidateVolumeCapabilities: read-only views of the
+ * volumes this driver provisioned, with health (VolumeCondition) and published nodes.
+ */
+import { invalidArgument, notFound } from '../csi/errors.js';
+import type {
+  ControllerGetVolumeRequest__Output,
+  ControllerGetVolumeResponse,
+  ListVolumesRequest__Output,
+  ListVolumesResponse,
+  ValidateVolumeCapabilitiesRequest__Output,
+  ValidateVolumeCapabilitiesResponse,
+} from '../csi/types.js';
+import type { CallContext } from '../server/handler.js';
+import type { ResourceDefinition, ResourceWithVolumes } from '../linstor/types.js';
+import { checkCapabilities } from './capabilities.js';
+import type { ControllerDeps } from './deps.js';
+import { linstorCall } from './linstor-errors.js';
+import { paginate } from './pagination.js';
+import { type Layer, parseMutableParameters, parseParameters } from './parameters.js';
+import { PROP_FS_TYPE, PROP_PROVISIONED_BY, PROP_VOLUME_MODE } from './props.js';
+import { kibToBytes } from './sizes.js';
+import { volumeCondition } from './volume-condition.js';
+import { VOLUME_NUMBER, isHidden, publishedNodes, requireVolume, requireVolumeId, viewResources } from './volumes.js';
+
+function sizeOf(rd: ResourceDefinition): number {
+  return rd.volume_definitions?.find((v) => (v.volume_number ?? 0) === VOLUME_NUMBER)?.size_kib ?? 0;
+}
+
+function status(resources: readonly ResourceWithVolumes[]): { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } } {
+  return { published_node_ids: publishedNodes(resources), volume_condition: volumeCondition(resources, VOLUME_NUMBER) };
+}
+
+export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest__Output, ctx: CallContext): Promise<ListVolumesResponse> {
+  const max = req.max_entries ?? 0;
+  if (max < 0) throw invalidArgument(`max_entries must not be negative, got ${max}`);
+  const o = { signal: ctx.signal };
+  const [rds, resources] = await Promise.all([
+    linstorCall('listing volumes', () => deps.linstor.resourceDefinitions.list({ withVolumeDefinitions: true }, o)),
+    linstorCall('listing resources', () => deps.linstor.resources.view({}, o)),
+  ]);
+  const ours = rds.filter((rd) => rd.props?.[PROP_PROVISIONED_BY] !== undefined && !isHidden(rd) && sizeOf(rd) > 0);
+  const page = paginate(ours, (rd) => rd.name, req.starting_token ?? '', max);
+  const byRd = new Map<string, ResourceWithVolumes[]>();
+  for (const r of resources) {
+    const k = r.name.toLowerCase();
+    byRd.set(k, [...(byRd.get(k) ?? []), r]);
+  }
+  return {
+    entries: page.items.map((rd) => ({
+      volume: { volume_id: rd.name, capacity_bytes: kibToBytes(sizeOf(rd)) },
+      status: status(byRd.get(rd.name.toLowerCase()) ?? []),
+    })),
+    next_token: page.nextToken,
+  };
+}
+
+export async function getVolume(deps: ControllerDeps, req: ControllerGetVolumeRequest__Output, ctx: CallContext): Promise<ControllerGetVolumeResponse> {
+  const id = requireVolumeId(req.volume_id);
+  const [v, resources] = await Promise.all([requireVolume(deps.linstor, id, ctx), viewResources(deps.linstor, id, ctx)]);
+  return {
+    volume: { volume_id: v.rd.name, capacity_bytes: kibToBytes(v.vd?.size_kib ?? 0) },
+    status: status(resources),
+  };
+}
+
+export async function validateVolumeCapabilities(
+  deps: ControllerDeps,
+  req: ValidateVolumeCapabilitiesRequest__Output,
+  ctx: CallContext,
+): Promise<ValidateVolumeCapabilitiesResponse> {
+  const id = requireVolumeId(req.volume_id);
+  if (!req.volume_capabilities || req.volume_capabilities.length === 0) throw invalidArgument('volume_capabilities is required');
+  const v = await requireVolume(deps.linstor, id, ctx);
+  if (!v) throw notFound(`volume ${id} does not exist`);
+  const unconfirmed = (message: string): ValidateVolumeCapabilitiesResponse => ({ confirmed: null, message });
+  let layers: Layer[] | undefined;
+  try {
+    if (req.parameters && Object.keys(req.parameters).length > 0) layers = parseParameters(req.parameters, { propertyNamespace: deps.config.propertyNamespace }).layerList;
+    if (req.mutable_parameters && Object.keys(req.mutable_parameters).length > 0) parseMutableParameters(req.mutable_parameters);
+  } catch (e) {
+    return unconfirmed(e instanceof Error ? e.message : String(e));
+  }
+  layers ??= (v.rd.layer_data ?? []).map((l) => l.type.toLowerCase()).filter((l): l is Layer => l !== '') as Layer[];
+  const check = checkCapabilities(req.volume_capabilities, 'volume_capabilities', layers.length > 0 ? layers : undefined);
+  if (!check.ok) return unconfirmed(check.reason);
+  const mode = v.rd.props?.[PROP_VOLUME_MODE];
+  const wantMode = check.summary.accessType === 'block' ? 'block' : 'filesystem';
+  if (mode !== undefined && mode !== wantMode) return unconfirmed(`volume ${id} is a ${mode} volume, not ${wantMode}`);
+  const fs = v.rd.props?.[PROP_FS_TYPE];
+  if (fs && check.summary.fsType && fs !== check.summary.fsType) return unconfirmed(`volume ${id} has filesystem ${fs}, not ${check.summary.fsType}`);
+  return {
+    confirmed: {
+      volume_context: req.volume_context ?? {},
+      volume_capabilities: req.volume_capabilities,
+      parameters: req.parameters ?? {},
+      mutable_parameters: req.mutable_parameters ?? {},
+    },
+    message: '',
+  };
+}

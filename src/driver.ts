@@ -1,0 +1,103 @@
+/**
+ * The composition root: builds the ports (LINSTOR client, node tools, clock), the services
+ * the configured mode runs, and the gRPC server that carries them.
+ */
+import type { Config } from './config/config.js';
+import { toCsiError } from './controller-service/linstor-errors.js';
+import { controllerCapabilities, createControllerService } from './controller-service/index.js';
+import type { CsiError } from './csi/errors.js';
+import { ControllerService, GroupControllerService, IdentityService, NodeService, SnapshotMetadataService, secretFieldKeys } from './csi/proto.js';
+import { createIdentityService } from './identity/index.js';
+import { createLinstorClient, LinstorApiError, LinstorUnavailableError, type LinstorClient } from './linstor/index.js';
+import type { Logger } from './log/logger.js';
+import { createNodeOps, type NodeOps } from './node-ops/index.js';
+import { createNodeService } from './node-service/index.js';
+import { InFlight } from './server/inflight.js';
+import { startCsiServer, type CsiServer } from './server/server.js';
+import { systemClock, type Clock } from './util/clock.js';
+
+export interface DriverDeps {
+  log: Logger;
+  clock?: Clock;
+  /** Overrides for tests; built from the config otherwise. */
+  linstor?: LinstorClient;
+  nodeOps?: NodeOps;
+}
+
+export interface RunningDriver {
+  server: CsiServer;
+  linstor: LinstorClient;
+  /** Drains calls for up to `graceMs`, closes the socket and the LINSTOR connections. */
+  stop(graceMs: number): Promise<{ drained: boolean }>;
+}
+
+/** LINSTOR failures that escape a handler still get their proper gRPC code. */
+function mapAdapterError(e: unknown): CsiError | undefined {
+  if (e instanceof LinstorUnavailableError || e instanceof LinstorApiError) return toCsiError(e, 'LINSTOR request failed');
+  return undefined;
+}
+
+export async function startDriver(config: Config, deps: DriverDeps): Promise<RunningDriver> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log;
+  const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }) });
+  const inflight = new InFlight();
+  const runController = config.mode !== 'node';
+  const runNode = config.mode !== 'controller';
+
+  const controller = runController ? createControllerService({ linstor, config, log, clock, inflight }) : {};
+  const groupController = {};
+
+  const node = runNode
+    ? createNodeService({
+        config,
+        ops: deps.nodeOps ?? createNodeOps({ clock, log: log.child({ component: 'node-ops' }) }),
+        topology: { nodeProps: async (name, signal) => (await linstor.nodes.get(name, signal ? { signal } : {})).props ?? {} },
+        clock,
+        log,
+        inflight,
+      })
+    : {};
+
+  const identity = createIdentityService({
+    running: {
+      controller: runController,
+      groupController: Object.keys(groupController).length > 0,
+      node: runNode,
+      onlineExpansion:
+        (runController && controllerCapabilities().includes('EXPAND_VOLUME')) || (runNode && node.NodeExpandVolume !== undefined),
+    },
+    readiness: async (signal) => {
+      await linstor.controller.version({ signal });
+    },
+    clock,
+    log: log.child({ component: 'identity' }),
+    probeCacheMs: config.probeCacheMs,
+    probeTimeoutMs: config.probeTimeoutMs,
+  });
+
+  const server = await startCsiServer({
+    endpoint: config.csiEndpoint,
+    log,
+    secretFields: new Set(secretFieldKeys()),
+    mapError: mapAdapterError,
+    services: [
+      { name: 'csi.v1.Identity', definition: IdentityService, handlers: identity as never },
+      { name: 'csi.v1.Controller', definition: ControllerService, handlers: controller as never },
+      { name: 'csi.v1.GroupController', definition: GroupControllerService, handlers: groupController as never },
+      { name: 'csi.v1.SnapshotMetadata', definition: SnapshotMetadataService, handlers: {} },
+      { name: 'csi.v1.Node', definition: NodeService, handlers: node as never },
+    ],
+  });
+  log.info({ mode: config.mode, node: config.nodeName, linstor: config.linstor.endpoints }, 'driver started');
+
+  return {
+    server,
+    linstor,
+    async stop(graceMs) {
+      const r = await server.shutdown(graceMs);
+      linstor.close();
+      return r;
+    },
+  };
+}

@@ -1,0 +1,246 @@
+/**
+ * The control API (outside /v1, under /emulator/) for tests and benchmarks: latency, injected
+ * failures, node online/offline, injected DRBD states, the request log, and the DRBD tool endpoint
+ * the stand-ins call. `Control` is the typed in-process client; the HTTP routes wrap the same calls.
+ */
+import type { ApiCallRc } from '../linstor/types.js';
+import { FAIL_UNKNOWN_ERROR, apiCallRc, parseLinstorJson } from '../linstor/apicallrc.js';
+import type { Core } from './core.js';
+import { type ExecResult, runTool } from './drbd.js';
+import { type Reply, type Req, type Router, ok } from './http.js';
+import { type ConnState, findNode, findRd, findRsc, isDiskless } from './state.js';
+
+export interface RouteMatch {
+  /** HTTP method, e.g. "POST"; any method when omitted or "*". */
+  method?: string;
+  /** Regular expression tested against the request path (without the query string). */
+  path?: string;
+}
+
+export interface LatencyRule extends RouteMatch {
+  ms: number;
+}
+
+export interface FailRule extends RouteMatch {
+  /** How many matching calls fail (default 1). */
+  count?: number;
+  /** HTTP status (default 500). */
+  status?: number;
+  /** Reply body: ApiCallRc entries (default one FAIL_UNKNOWN_ERROR entry). */
+  entries?: ApiCallRc[];
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  /** Resource definition the request concerned, if any. */
+  rd?: string;
+  /** ms since epoch when the request arrived. */
+  at: number;
+}
+
+export const DISK_STATES = ['Diskless', 'Attaching', 'Detaching', 'Failed', 'Negotiating', 'Inconsistent', 'Outdated', 'DUnknown', 'Consistent', 'UpToDate'] as const;
+export const CONN_STATES: readonly ConnState[] = ['Connected', 'Connecting', 'StandAlone', 'Disconnecting', 'NetworkFailure', 'ProtocolError', 'TearDown', 'Unconnected', 'Timeout', 'BrokenPipe'];
+
+export interface EmulatorControl {
+  /** Adds latency (ms) to matching /v1 calls; no match = every call. `ms` 0 removes the rule. */
+  setLatency(ms: number, match?: RouteMatch): Promise<void>;
+  clearLatency(): Promise<void>;
+  /** Fails the next N calls matching method+path with the given status and body. */
+  failNext(rule: FailRule): Promise<void>;
+  clearFailures(): Promise<void>;
+  /** Offline: connection_status OFFLINE, no resource state, roles drop to Secondary, links removed. */
+  setNodeOnline(node: string, online: boolean): Promise<void>;
+  /** Injects a disk state for a resource's volume on a node; null clears it. */
+  setDiskState(rd: string, node: string, state: string | null, volume?: number): Promise<void>;
+  /** Injects a connection state (e.g. StandAlone) of `node` towards `peer` (every peer when omitted); null clears. */
+  setConnectionState(rd: string, node: string, state: ConnState | null, peer?: string): Promise<void>;
+  /** Marks the resource on `node` as having lost quorum (true) or restores it. */
+  setQuorumLost(rd: string, node: string, lost: boolean): Promise<void>;
+  requestLog(): Promise<RequestLogEntry[]>;
+  clearRequestLog(): Promise<void>;
+  /** Runs a DRBD tool stand-in command as on `node` (what the bin/ scripts call). */
+  drbd(node: string, tool: 'drbdadm' | 'drbdsetup', args: string[]): Promise<ExecResult>;
+}
+
+class ControlError extends Error {}
+
+function matches(m: RouteMatch, method: string, path: string): boolean {
+  if (m.method && m.method !== '*' && m.method.toUpperCase() !== method) return false;
+  if (m.path) {
+    try {
+      if (!new RegExp(m.path).test(path)) return false;
+    } catch {
+      return m.path === path;
+    }
+  }
+  return true;
+}
+
+export class Control implements EmulatorControl {
+  private latencies: LatencyRule[] = [];
+  private fails: (FailRule & { left: number })[] = [];
+  private log: RequestLogEntry[] = [];
+  private static readonly LOG_MAX = 20000;
+
+  constructor(private readonly core: Core) {}
+
+  // ---- hooks used by the server ----
+  latencyFor(method: string, path: string): number {
+    return this.latencies.filter((l) => matches(l, method, path)).reduce((a, l) => a + l.ms, 0);
+  }
+
+  takeFailure(method: string, path: string): Reply | undefined {
+    const f = this.fails.find((x) => x.left > 0 && matches(x, method, path));
+    if (!f) return undefined;
+    f.left--;
+    this.fails = this.fails.filter((x) => x.left > 0);
+    const entries = f.entries && f.entries.length > 0 ? f.entries : [apiCallRc(FAIL_UNKNOWN_ERROR, 0n, 0n, { message: 'Injected failure (emulator control API).' })];
+    return { status: f.status ?? 500, body: entries };
+  }
+
+  record(e: RequestLogEntry): void {
+    this.log.push(e);
+    if (this.log.length > Control.LOG_MAX) this.log.splice(0, this.log.length - Control.LOG_MAX);
+  }
+
+  // ---- EmulatorControl ----
+  async setLatency(ms: number, match: RouteMatch = {}): Promise<void> {
+    this.latencies = this.latencies.filter((l) => !(l.method === match.method && l.path === match.path));
+    if (ms > 0) this.latencies.push({ ms, ...match });
+  }
+  async clearLatency(): Promise<void> {
+    this.latencies = [];
+  }
+  async failNext(rule: FailRule): Promise<void> {
+    this.fails.push({ ...rule, left: rule.count ?? 1 });
+  }
+  async clearFailures(): Promise<void> {
+    this.fails = [];
+  }
+
+  async setNodeOnline(node: string, online: boolean): Promise<void> {
+    await this.core.mutate(async () => {
+      const n = findNode(this.core.state, node);
+      if (!n) throw new ControlError(`node '${node}' not found`);
+      if (n.online === online) return;
+      n.online = online;
+      for (const rd of this.core.state.rds) {
+        const rsc = findRsc(rd, n.name);
+        if (!rsc) continue;
+        if (!online) rsc.drbd.role = 'Secondary';
+        else if (!isDiskless(rsc) && this.core.cfg.resyncMs > 0) rsc.drbd.resyncUntil = this.core.now() + this.core.cfg.resyncMs;
+        if (!online) await this.core.sats.unlinkRsc(n.name, rd.name);
+        else await this.core.deployRd(rd);
+      }
+    });
+  }
+
+  private target(rd: string, node: string): { rsc: NonNullable<ReturnType<typeof findRsc>> } {
+    const d = findRd(this.core.state, rd);
+    const rsc = d ? findRsc(d, node) : undefined;
+    if (!d || !rsc) throw new ControlError(`resource '${rd}' on node '${node}' not found`);
+    return { rsc };
+  }
+
+  async setDiskState(rd: string, node: string, state: string | null, volume?: number): Promise<void> {
+    if (state !== null && !(DISK_STATES as readonly string[]).includes(state)) throw new ControlError(`unknown disk state '${state}'`);
+    await this.core.mutate(() => {
+      const { rsc } = this.target(rd, node);
+      const d = findRd(this.core.state, rd);
+      const vols = volume !== undefined ? [volume] : (d?.vds.map((v) => v.nr) ?? [0]);
+      for (const v of vols) {
+        if (state === null) delete rsc.drbd.diskOverride[String(v)];
+        else rsc.drbd.diskOverride[String(v)] = state;
+      }
+      if (state === null) delete rsc.drbd.resyncUntil;
+    });
+  }
+
+  async setConnectionState(rd: string, node: string, state: ConnState | null, peer?: string): Promise<void> {
+    if (state !== null && !CONN_STATES.includes(state)) throw new ControlError(`unknown connection state '${state}'`);
+    await this.core.mutate(() => {
+      const { rsc } = this.target(rd, node);
+      const key = peer ? peer.toUpperCase() : '*';
+      if (state === null || state === 'Connected') delete rsc.drbd.connOverride[key];
+      else rsc.drbd.connOverride[key] = state;
+      if (!peer && state === null) rsc.drbd.connOverride = {};
+    });
+  }
+
+  async setQuorumLost(rd: string, node: string, lost: boolean): Promise<void> {
+    await this.core.mutate(() => {
+      this.target(rd, node).rsc.drbd.quorumLost = lost;
+    });
+  }
+
+  async requestLog(): Promise<RequestLogEntry[]> {
+    return this.log.map((e) => ({ ...e }));
+  }
+  async clearRequestLog(): Promise<void> {
+    this.log = [];
+  }
+
+  async drbd(node: string, tool: 'drbdadm' | 'drbdsetup', args: string[]): Promise<ExecResult> {
+    const run = (): ExecResult => {
+      const r = runTool(this.core.state, node, tool, args, this.core.now());
+      return { stdout: r.stdout, stderr: r.stderr, code: r.code };
+    };
+    const writes = args.some((a) => a === 'primary' || a === 'secondary');
+    if (!writes) return run();
+    return this.core.mutate(() => {
+      const r = runTool(this.core.state, node, tool, args, this.core.now());
+      return { stdout: r.stdout, stderr: r.stderr, code: r.code };
+    });
+  }
+}
+
+function body<T>(req: Req): T {
+  const v = req.raw.trim() === '' ? {} : parseLinstorJson(req.raw);
+  if (v === null || typeof v !== 'object') throw new ControlError('body must be a JSON object');
+  return v as T;
+}
+
+export function registerControl(r: Router, c: Control): void {
+  const wrap =
+    (fn: (req: Req) => Promise<unknown>) =>
+    async (req: Req): Promise<Reply> => {
+      try {
+        const v = await fn(req);
+        return ok(v ?? { ok: true });
+      } catch (e) {
+        if (e instanceof ControlError || e instanceof SyntaxError) return { status: 400, body: { error: e.message } };
+        throw e;
+      }
+    };
+  r.add('POST', '/emulator/latency', wrap(async (req) => {
+    const b = body<LatencyRule>(req);
+    await c.setLatency(Number(b.ms) || 0, { ...(b.method ? { method: b.method } : {}), ...(b.path ? { path: b.path } : {}) });
+  }));
+  r.add('DELETE', '/emulator/latency', wrap(() => c.clearLatency()));
+  r.add('POST', '/emulator/fail-next', wrap(async (req) => c.failNext(body<FailRule>(req))));
+  r.add('DELETE', '/emulator/fail-next', wrap(() => c.clearFailures()));
+  r.add('POST', '/emulator/nodes/:node/online', wrap(async (req) => c.setNodeOnline(req.params['node'] ?? '', body<{ online?: boolean }>(req).online !== false)));
+  r.add('POST', '/emulator/resources/:rd/:node/disk-state', wrap(async (req) => {
+    const b = body<{ state?: string | null; volume?: number }>(req);
+    await c.setDiskState(req.params['rd'] ?? '', req.params['node'] ?? '', b.state ?? null, b.volume);
+  }));
+  r.add('POST', '/emulator/resources/:rd/:node/connection', wrap(async (req) => {
+    const b = body<{ state?: ConnState | null; peer?: string }>(req);
+    await c.setConnectionState(req.params['rd'] ?? '', req.params['node'] ?? '', b.state ?? null, b.peer);
+  }));
+  r.add('POST', '/emulator/resources/:rd/:node/quorum', wrap(async (req) => {
+    await c.setQuorumLost(req.params['rd'] ?? '', req.params['node'] ?? '', body<{ lost?: boolean }>(req).lost === true);
+  }));
+  r.add('GET', '/emulator/request-log', wrap(() => c.requestLog()));
+  r.add('DELETE', '/emulator/request-log', wrap(() => c.clearRequestLog()));
+  r.add('POST', '/emulator/drbd/:node/:tool', wrap(async (req) => {
+    const tool = req.params['tool'];
+    if (tool !== 'drbdadm' && tool !== 'drbdsetup') throw new ControlError(`unknown tool '${tool ?? ''}'`);
+    const b = body<{ args?: unknown }>(req);
+    const args = Array.isArray(b.args) ? b.args.map(String) : [];
+    return c.drbd(req.params['node'] ?? '', tool, args);
+  }));
+}

@@ -1,0 +1,47 @@
+/** Look-ups that answer like the controller when something is missing or misnamed. */
+import {
+  FAIL_INVLD_NODE_NAME,
+  FAIL_INVLD_RSC_NAME,
+  FAIL_NOT_FOUND_NODE,
+  FAIL_NOT_FOUND_RSC,
+  FAIL_NOT_FOUND_RSC_DFN,
+  FAIL_NOT_FOUND_RSC_GRP,
+} from '../../linstor/apicallrc.js';
+import type { Core } from '../core.js';
+import { fail } from '../http.js';
+import { validNodeName, validRscName } from '../names.js';
+import { type NodeRec, type RdRec, type RgRec, type RscRec, findNode, findRd, findRg, findRsc } from '../state.js';
+
+export function needRd(core: Core, name: string, op = 0n, obj = 0n): RdRec {
+  if (!validRscName(name)) fail(FAIL_INVLD_RSC_NAME, op, obj, `The specified resource name '${name}' is invalid.`);
+  const rd = findRd(core.state, name);
+  if (!rd) fail(FAIL_NOT_FOUND_RSC_DFN, op, obj, `Resource definition '${name}' not found.`, { obj_refs: { RscDfn: name } });
+  return rd;
+}
+
+export function needNode(core: Core, name: string, op = 0n, obj = 0n): NodeRec {
+  if (!validNodeName(name)) fail(FAIL_INVLD_NODE_NAME, op, obj, `The specified node name '${name}' is invalid.`);
+  const n = findNode(core.state, name);
+  if (!n) fail(FAIL_NOT_FOUND_NODE, op, obj, `Node '${name}' not found.`, { obj_refs: { Node: name } });
+  return n;
+}
+
+export function needRg(core: Core, name: string, op = 0n, obj = 0n): RgRec {
+  const g = findRg(core.state, name);
+  if (!g) fail(FAIL_NOT_FOUND_RSC_GRP, op, obj, `Resource group '${name}' not found.`, { obj_refs: { RscGrp: name } });
+  return g;
+}
+
+export function needRsc(core: Core, rd: RdRec, node: string, op = 0n, obj = 0n): RscRec {
+  const r = findRsc(rd, node);
+  if (!r) fail(FAIL_NOT_FOUND_RSC, op, obj, `Resource '${rd.name}' on '${node}' not found.`, { obj_refs: { RscDfn: rd.name, Node: node } });
+  return r;
+}
+
+export function int(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+}
+
+export function strList(v: unknown): string[] | undefined {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+}

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const DRIVER_NAME = 'linstor.csi.linbit.com';
+
+/** The package root, found from this module whether it runs from src/ or dist/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+}
+
+let cachedVersion: string | undefined;
+export function driverVersion(): string {
+  cachedVersion ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return cachedVersion;
+}
+
+/**
+ * The git commit of this build when it can be known: $LINSTOR_CSI_GIT_COMMIT (set by
+ * the image build), else read from the checkout's .git without spawning git.
+ */
+export async function gitCommit(env: Record<string, string | undefined> = process.env): Promise<string | undefined> {
+  const fromEnv = env.LINSTOR_CSI_GIT_COMMIT?.trim();
+  if (fromEnv) return fromEnv;
+  const git = join(packageRoot(), '.git');
+  try {
+    const head = (await readFile(join(git, 'HEAD'), 'utf8')).trim();
+    if (/^[0-9a-f]{40}$/.test(head)) return head;
+    const ref = /^ref: (.+)$/.exec(head)?.[1];
+    if (!ref) return undefined;
+    try {
+      return (await readFile(join(git, ref), 'utf8')).trim();
+    } catch {
+      const packed = await readFile(join(git, 'packed-refs'), 'utf8');
+      return packed
+        .split('\n')
+        .map((l) => l.split(' '))
+        .find(([, r]) => r === ref)?.[0];
+    }
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,109 @@
+/** NodePublishVolume / NodeUnpublishVolume: bind mounts from the staging path (or of the device) onto the pod's target. */
+import { dirname, join } from 'node:path';
+import { alreadyExists, failedPrecondition } from '../csi/errors.js';
+import type { CallContext } from '../server/handler.js';
+import type {
+  NodePublishVolumeRequest__Output,
+  NodePublishVolumeResponse,
+  NodeUnpublishVolumeRequest__Output,
+  NodeUnpublishVolumeResponse,
+} from '../csi/types.js';
+import { isReadOnly } from '../node-ops/mount-table.js';
+import { BLOCK_STAGE_FILE, devicePath, toCsiError, type NodeServiceDeps, type NodeTuning } from './deps.js';
+import { parseCapability, validatePath, validateVolumeId } from './validation.js';
+
+export function publishHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
+  const { ops } = deps;
+  return async (req: NodePublishVolumeRequest__Output, ctx: CallContext): Promise<NodePublishVolumeResponse> => {
+    const resource = validateVolumeId(req.volume_id);
+    const staging = validatePath('staging_target_path', req.staging_target_path);
+    const target = validatePath('target_path', req.target_path);
+    const cap = parseCapability(req.volume_capability, req.volume_context ?? {});
+    // A read-only publish of a read-write staged volume is a read-only bind; it never promotes anything.
+    const readOnly = req.readonly || cap.readOnly;
+    if (target === staging) throw failedPrecondition('target_path must differ from staging_target_path');
+    return deps.inflight.run(resource, async () => {
+      try {
+        const table = await ops.mounter.list(ctx.signal);
+        const top = (p: string) => table.filter((m) => m.target === p).at(-1);
+        const existing = top(target);
+        if (cap.access === 'mount') {
+          const staged = top(staging);
+          if (!staged) throw failedPrecondition(`volume ${resource} is not staged at ${staging}; call NodeStageVolume first`);
+          if (staged.fstype !== cap.fsType && req.volume_capability?.mount?.fs_type) {
+            throw failedPrecondition(`volume ${resource} is staged as ${staged.fstype}, but the request asks for ${cap.fsType}`);
+          }
+          if (existing) {
+            if (existing.majMin !== staged.majMin) throw alreadyExists(`target ${target} already holds another mount (${existing.source})`);
+            if (isReadOnly(existing) !== readOnly) {
+              throw alreadyExists(`volume ${resource} is already published at ${target} ${isReadOnly(existing) ? 'read-only' : 'read-write'}; the request asks for ${readOnly ? 'read-only' : 'read-write'}`);
+            }
+            return {};
+          }
+          const others = table.filter((m) => m.majMin === staged.majMin && m.target !== staging && m.target !== target);
+          requireSingleWriterFree(resource, cap.mode, others.map((m) => m.target));
+          const kind = await ops.fs.kind(target);
+          if (kind !== 'missing' && kind !== 'directory') throw alreadyExists(`target ${target} exists and is not a directory`);
+          await ops.fs.mkdirp(target);
+          await ops.mounter.bind(staging, target, readOnly, ctx.signal);
+        } else {
+          const marker = join(staging, BLOCK_STAGE_FILE);
+          const stagedBind = top(marker);
+          if (!stagedBind) throw failedPrecondition(`block volume ${resource} is not staged at ${staging}; call NodeStageVolume first`);
+          const device = devicePath(deps.config.devicePathTemplate, resource);
+          const devNum = await ops.fs.deviceNumber(device);
+          if (devNum === undefined) throw failedPrecondition(`device ${device} of volume ${resource} is gone although it is staged; unstage and stage it again`);
+          if (existing) {
+            const bound = await ops.fs.deviceNumber(target);
+            if (bound !== devNum) throw alreadyExists(`target ${target} already holds another mount (${existing.source})`);
+            if (isReadOnly(existing) !== readOnly) {
+              throw alreadyExists(`volume ${resource} is already published at ${target} ${isReadOnly(existing) ? 'read-only' : 'read-write'}; the request asks for ${readOnly ? 'read-only' : 'read-write'}`);
+            }
+            return {};
+          }
+          // Binds of one device node share the source the kernel reports (e.g. "udev[/loop3]").
+          const others = table.filter((m) => m.source === stagedBind.source && m.target !== marker && m.target !== target);
+          requireSingleWriterFree(resource, cap.mode, others.map((m) => m.target));
+          const kind = await ops.fs.kind(target);
+          if (kind !== 'missing' && kind !== 'file') throw alreadyExists(`target ${target} exists and is not a file`);
+          await ops.fs.mkdirp(dirname(target));
+          await ops.fs.touch(target);
+          await ops.mounter.bind(device, target, readOnly, ctx.signal);
+        }
+        ctx.log.info({ target, readOnly }, 'published');
+        return {};
+      } catch (e) {
+        throw toCsiError(e, `NodePublishVolume ${resource}`);
+      }
+    });
+  };
+}
+
+/** SINGLE_NODE_SINGLE_WRITER allows one publish at a time: another target holding the volume is FAILED_PRECONDITION. */
+function requireSingleWriterFree(resource: string, mode: string, otherTargets: readonly string[]): void {
+  if (mode !== 'SINGLE_NODE_SINGLE_WRITER' || otherTargets.length === 0) return;
+  throw failedPrecondition(
+    `volume ${resource} has access mode SINGLE_NODE_SINGLE_WRITER and is already published at ${otherTargets[0]}; unpublish it there first`,
+  );
+}
+
+export function unpublishHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
+  const { ops } = deps;
+  return async (req: NodeUnpublishVolumeRequest__Output, ctx: CallContext): Promise<NodeUnpublishVolumeResponse> => {
+    const resource = validateVolumeId(req.volume_id);
+    const target = validatePath('target_path', req.target_path);
+    return deps.inflight.run(resource, async () => {
+      try {
+        await ops.mounter.unmount(target, { busyRetries: tuning.unmountBusyRetries, retryDelayMs: tuning.unmountRetryDelayMs, signal: ctx.signal });
+        await ops.fs.removeTarget(target);
+        ctx.log.info({ target }, 'unpublished');
+        return {};
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOTEMPTY') {
+          throw failedPrecondition(`target ${target} is not mounted but still holds files; not deleting them`);
+        }
+        throw toCsiError(e, `NodeUnpublishVolume ${resource}`);
+      }
+    });
+  };
+}

@@ -1,0 +1,102 @@
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Endpoint } from '../config/config.js';
+import { unimplemented, type CsiError } from '../csi/errors.js';
+import type { Logger } from '../log/logger.js';
+import { grpcAddress, prepareUnixSocket, removeUnixSocket, restrictSocket } from './endpoint.js';
+import type { UnaryHandler } from './handler.js';
+import { CallTracker, unimplementedStream, wrapUnary, type InterceptorOptions } from './interceptor.js';
+
+export interface ServiceRegistration {
+  /** e.g. "csi.v1.Controller" (for logs). */
+  name: string;
+  definition: ServiceDefinition;
+  /** RPC name → handler; missing RPCs answer UNIMPLEMENTED. */
+  handlers: Partial<Record<string, UnaryHandler<never, unknown>>>;
+}
+
+export interface CsiServerOptions {
+  endpoint: Endpoint;
+  services: ServiceRegistration[];
+  log: Logger;
+  secretFields: ReadonlySet<string>;
+  mapError?: (e: unknown) => CsiError | undefined;
+}
+
+export interface CsiServer {
+  /** The bound address; for tcp://host:0 the real port. */
+  address: string;
+  /** Calls currently in flight. */
+  inFlight(): number;
+  /**
+   * Stops accepting calls, lets in-flight calls finish for up to `graceMs`, then
+   * cancels the rest, and removes the socket.
+   */
+  shutdown(graceMs: number): Promise<{ drained: boolean }>;
+}
+
+export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer> {
+  const shutdownCtl = new AbortController();
+  const tracker = new CallTracker();
+  const icOpts: InterceptorOptions = {
+    log: opts.log,
+    secretFields: opts.secretFields,
+    shutdownSignal: shutdownCtl.signal,
+    tracker,
+    ...(opts.mapError ? { mapError: opts.mapError } : {}),
+  };
+  // Without a tight cap, one misbehaving client could make us buffer large messages.
+  const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  for (const svc of opts.services) {
+    const impl: UntypedServiceImplementation = {};
+    for (const [method, def] of Object.entries(svc.definition)) {
+      // Keys are the proto method names ("CreateVolume"); originalName is the camelCase alias.
+      const rpc = method;
+      const name = method;
+      if (def.responseStream || def.requestStream) {
+        impl[name] = unimplementedStream(rpc, icOpts);
+        continue;
+      }
+      const h =
+        svc.handlers[name] ??
+        (async (): Promise<never> => {
+          throw unimplemented(`${rpc} is not implemented by this driver (${svc.name})`);
+        });
+      impl[name] = wrapUnary(rpc, h as UnaryHandler<unknown, unknown>, icOpts);
+    }
+    server.addService(svc.definition, impl);
+  }
+
+  const ep = opts.endpoint;
+  if (ep.kind === 'unix') await prepareUnixSocket(ep.path);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(grpcAddress(ep), ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  if (ep.kind === 'unix') await restrictSocket(ep.path);
+  const address = ep.kind === 'unix' ? ep.uri : `tcp://${ep.host}:${port}`;
+  opts.log.info({ address, services: opts.services.map((s) => s.name) }, 'CSI server listening');
+
+  let stopping: Promise<{ drained: boolean }> | undefined;
+  return {
+    address,
+    inFlight: () => tracker.size,
+    shutdown(graceMs: number) {
+      stopping ??= (async () => {
+        const done = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), graceMs);
+        });
+        const expired = await Promise.race([Promise.all([done, tracker.idle()]).then(() => false), timedOut]);
+        if (timer) clearTimeout(timer);
+        if (expired) {
+          opts.log.warn({ inFlight: tracker.size, graceMs }, 'shutdown grace period over; cancelling calls still running');
+          shutdownCtl.abort();
+          server.forceShutdown();
+        }
+        if (ep.kind === 'unix') await removeUnixSocket(ep.path);
+        return { drained: !expired };
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ConfigError, parseServeArgs, DEFAULT_CSI_ENDPOINT } from '../../src/config/config.js';
+import { parseDuration, parseSize } from '../../src/config/flags.js';
+
+const LS = { LS_CONTROLLERS: 'http://ctrl:3370' };
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('defaults: endpoint, mode, log settings, topology namespace', () => {
+  const c = parseServeArgs(['--node', 'n1'], LS);
+  assert.is(c.csiEndpoint.uri, DEFAULT_CSI_ENDPOINT);
+  assert.is(c.mode, 'all');
+  assert.is(c.logLevel, 'info');
+  assert.is(c.logFormat, 'json');
+  assert.is(c.propertyNamespace, 'Aux/topology');
+  assert.is(c.nodeName, 'n1');
+  assert.equal(c.linstor.endpoints, ['http://ctrl:3370']);
+  assert.is(c.deviceWaitTimeoutMs, 30_000);
+});
+
+test('flags accept --flag=value, --flag value and the Go-style -flag', () => {
+  const c = parseServeArgs(['-csi-endpoint=unix:///tmp/a.sock', '--mode', 'controller', '--linstor-endpoint=linstor://c1,https://c2'], {});
+  assert.equal(c.csiEndpoint, { kind: 'unix', path: '/tmp/a.sock', uri: 'unix:///tmp/a.sock' });
+  assert.is(c.mode, 'controller');
+  assert.equal(c.linstor.endpoints, ['http://c1:3370', 'https://c2:3371']);
+});
+
+test('env: NODE_NAME, LS_CONTROLLERS, TLS and token names of the Go driver', () => {
+  const c = parseServeArgs([], { NODE_NAME: 'node-x', LS_CONTROLLERS: 'c1', LS_ROOT_CA: '/tls/ca.crt', LS_USER_CERTIFICATE: '/tls/tls.crt', LS_USER_KEY: '/tls/tls.key', LS_BEARER_TOKEN_FILE: '/t' });
+  assert.is(c.nodeName, 'node-x');
+  assert.is(c.linstor.caFile, '/tls/ca.crt');
+  assert.is(c.linstor.certFile, '/tls/tls.crt');
+  assert.is(c.linstor.keyFile, '/tls/tls.key');
+  assert.is(c.linstor.bearerTokenFile, '/t');
+  assert.equal(c.linstor.endpoints, ['https://c1:3371'], 'TLS material makes https the default scheme');
+});
+
+test('tcp endpoint for debugging', () => {
+  const c = parseServeArgs(['--csi-endpoint=tcp://127.0.0.1:10000', '--mode=controller'], LS);
+  assert.equal(c.csiEndpoint, { kind: 'tcp', host: '127.0.0.1', port: 10000, uri: 'tcp://127.0.0.1:10000' });
+});
+
+test('bad endpoint scheme names the flag and shows the accepted forms', () => {
+  const e = configError(() => parseServeArgs(['--csi-endpoint', 'foo://x', '--node=n'], LS));
+  assert.is(e.flag, '--csi-endpoint');
+  assert.match(e.message, /unix:\/\//);
+  assert.match(e.message, /foo:\/\/x/);
+});
+
+test('bad mode names the flag and the choices', () => {
+  const e = configError(() => parseServeArgs(['--mode=bogus', '--node=n'], LS));
+  assert.is(e.flag, '--mode');
+  assert.match(e.message, /all, controller, node/);
+});
+
+test('missing LINSTOR endpoint names --linstor-endpoint and LS_CONTROLLERS', () => {
+  const e = configError(() => parseServeArgs(['--mode=controller'], {}));
+  assert.is(e.flag, '--linstor-endpoint');
+  assert.match(e.message, /LS_CONTROLLERS/);
+});
+
+test('node service without a node name is refused', () => {
+  const e = configError(() => parseServeArgs(['--mode=node'], LS));
+  assert.is(e.flag, '--node');
+});
+
+test('unknown flags, repeated flags, bad durations and levels are refused', () => {
+  assert.is(configError(() => parseServeArgs(['--nodes=x'], LS)).flag, '--nodes');
+  assert.is(configError(() => parseServeArgs(['--mode=node', '--mode=all', '--node=a'], LS)).flag, '--mode');
+  assert.is(configError(() => parseServeArgs(['--node=a', '--device-wait-timeout=soon'], LS)).flag, '--device-wait-timeout');
+  assert.is(configError(() => parseServeArgs(['--node=a', '--log-level=loud'], LS)).flag, '--log-level');
+  assert.is(configError(() => parseServeArgs(['--node=a', '--csi-endpoint=unix://relative.sock'], LS)).flag, '--csi-endpoint');
+  assert.is(configError(() => parseServeArgs(['--node=a'], { ...LS, LS_USER_CERTIFICATE: '/c' })).flag, 'LS_USER_KEY');
+});
+
+test('durations and sizes', () => {
+  assert.is(parseDuration('x', '1m30s'), 90_000);
+  assert.is(parseDuration('x', '250ms'), 250);
+  assert.is(parseDuration('x', '5'), 5000);
+  assert.is(parseSize('x', '20GiB'), 20 * 1024 ** 3);
+  assert.is(parseSize('x', '512M'), 512 * 1024 ** 2);
+  assert.is(parseSize('x', '1GB'), 1e9);
+  assert.throws(() => parseSize('--pool-size', '-3'), /--pool-size/);
+});
+
+test.run();
