@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   emulator: async () => (await import('./emulator.js')).benchEmulator,
   controller: async () => (await import('./controller.js')).benchController,
   node: async () => (await import('./node.js')).benchNode,
+  snapshots: async () => (await import('./snapshots.js')).benchSnapshots,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

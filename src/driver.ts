@@ -5,6 +5,7 @@
 import type { Config } from './config/config.js';
 import { toCsiError } from './controller-service/linstor-errors.js';
 import { controllerCapabilities, createControllerService } from './controller-service/index.js';
+import { createSnapshotServices } from './controller-service/snapshots/index.js';
 import type { CsiError } from './csi/errors.js';
 import { ControllerService, GroupControllerService, IdentityService, NodeService, SnapshotMetadataService, secretFieldKeys } from './csi/proto.js';
 import { createIdentityService } from './identity/index.js';
@@ -45,8 +46,15 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
   const runController = config.mode !== 'node';
   const runNode = config.mode !== 'controller';
 
-  const controller = runController ? createControllerService({ linstor, config, log, clock, inflight }) : {};
-  const groupController = {};
+  const controllerDeps = { linstor, config, log, clock, inflight };
+  const snapshots = runController ? createSnapshotServices(controllerDeps) : undefined;
+  const controller = snapshots
+    ? {
+        ...createControllerService({ ...controllerDeps, contentSource: snapshots.contentSource, extraCapabilities: snapshots.capabilities }),
+        ...snapshots.controllerHandlers,
+      }
+    : {};
+  const groupController = snapshots ? snapshots.groupControllerHandlers : {};
 
   const node = runNode
     ? createNodeService({

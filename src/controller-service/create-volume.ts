@@ -39,6 +39,7 @@ import { type DesiredGroup, desiredGroup } from './resource-group.js';
 import { allocationKiB, kibToBytes, sizeSatisfies } from './sizes.js';
 import { accessibleTopology } from './topology.js';
 import { diskfulResources, findVolume, isHidden, probeVolume, viewResources } from './volumes.js';
+import { PROP_CONTENT_SOURCE, contentSourceKey } from './snapshots/props.js';
 
 export const PVC_NAME_KEY = 'csi.storage.k8s.io/pvc/name';
 export const PVC_NAMESPACE_KEY = 'csi.storage.k8s.io/pvc/namespace';
@@ -157,6 +158,11 @@ async function existingVolume(
   if (props[PROP_CSI_NAME] !== undefined && props[PROP_CSI_NAME] !== plan.request.name) {
     throw alreadyExists(`LINSTOR resource definition ${name} already belongs to CSI volume "${props[PROP_CSI_NAME]}"`);
   }
+  const sourceKey = contentSourceKey(plan.request.volume_content_source);
+  if (props[PROP_PROVISIONED_BY] === undefined && sourceKey !== '' && props[PROP_CONTENT_SOURCE] === sourceKey && props[PROP_CSI_NAME] === plan.request.name && deps.contentSource) {
+    // An interrupted restore/clone of this request (we hold its in-flight key): the step resumes or redoes it.
+    return newVolume(deps, plan, ctx);
+  }
   if (props[PROP_PROVISIONED_BY] === undefined) {
     throw alreadyExists(`LINSTOR resource definition ${name} exists but was not created by this driver; pick another name or import it as a static PV`);
   }
@@ -164,10 +170,11 @@ async function existingVolume(
   if ((rd.resource_group_name ?? '').toLowerCase() !== plan.group.name.toLowerCase()) throw differs(`resource group (${rd.resource_group_name ?? 'none'}), i.e. other StorageClass parameters`);
   if ((props[PROP_VOLUME_MODE] ?? 'filesystem') !== plan.rdProps[PROP_VOLUME_MODE]) throw differs(`volume mode (${props[PROP_VOLUME_MODE]})`);
   if ((props[PROP_FS_TYPE] ?? '') !== (plan.rdProps[PROP_FS_TYPE] ?? '')) throw differs(`filesystem (${props[PROP_FS_TYPE] ?? 'none'})`);
-  if (plan.request.volume_content_source) {
-    // The content-source step owns the comparison of sources; a plain volume is not a restore.
-    throw differs('content source');
+  if ((props[PROP_CONTENT_SOURCE] ?? '') !== sourceKey) {
+    // A restore/clone is the same volume only when made from the same source.
+    throw differs(`content source (${props[PROP_CONTENT_SOURCE] || 'none'})`);
   }
+  const contentSource = plan.request.volume_content_source ?? null;
   // A previous attempt may have stopped before every replica was placed: complete it.
   const resources = await viewResources(deps.linstor, name, ctx);
   const want = replicaCount(plan.params);
@@ -175,9 +182,9 @@ async function existingVolume(
     await linstorCall(`completing the placement of volume ${name}`, () =>
       deps.linstor.resources.autoplace(name, { select_filter: { ...plan.group.selectFilter, place_count: want } }, { signal: ctx.signal }),
     );
-    return respond(deps, plan, BigInt(sizeKib ?? 0), ctx, null, undefined);
+    return respond(deps, plan, BigInt(sizeKib ?? 0), ctx, contentSource, undefined);
   }
-  return respond(deps, plan, BigInt(sizeKib ?? 0), ctx, null, resources);
+  return respond(deps, plan, BigInt(sizeKib ?? 0), ctx, contentSource, resources);
 }
 
 async function newVolume(deps: CreateVolumeDeps, plan: CreatePlan, ctx: CallContext): Promise<CreateVolumeResponse> {

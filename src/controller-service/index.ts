@@ -22,6 +22,7 @@ export { removeHiddenVolumeIfUnused } from './delete-volume.js';
 export const BASE_CAPABILITIES = [
   'CREATE_DELETE_VOLUME',
   'PUBLISH_UNPUBLISH_VOLUME',
+  'PUBLISH_READONLY',
   'LIST_VOLUMES',
   'GET_CAPACITY',
   'EXPAND_VOLUME',

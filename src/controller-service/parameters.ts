@@ -11,7 +11,7 @@
  * Every error names the key, the value and what is accepted.
  */
 import { invalidArgument, type CsiError } from '../csi/errors.js';
-import { parseStructured, YamlLiteError, type Plain } from './yaml-lite.js';
+import { parseStructured, StructuredValueError, type Plain } from './structured-value.js';
 
 export const DRIVER_NAMESPACE = 'linstor.csi.linbit.com';
 export const PROPERTY_NAMESPACE = 'property.linstor.csi.linbit.com';
@@ -196,7 +196,7 @@ export function parseRemoteAccess(key: string, value: string): RemoteAccessPolic
   try {
     parsed = parseStructured(v);
   } catch (e) {
-    if (e instanceof YamlLiteError) throw bad(key, value, expected);
+    if (e instanceof StructuredValueError) throw bad(key, value, expected);
     throw e;
   }
   if (!Array.isArray(parsed) || parsed.length === 0) throw bad(key, value, expected);
@@ -219,7 +219,7 @@ function xReplicas(key: string, value: string, ns: string): Record<string, numbe
   try {
     parsed = parseStructured(value);
   } catch (e) {
-    if (e instanceof YamlLiteError) throw bad(key, value, expected);
+    if (e instanceof StructuredValueError) throw bad(key, value, expected);
     throw e;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {

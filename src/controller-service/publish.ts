@@ -91,6 +91,7 @@ export async function publishVolume(deps: PublishDeps, req: ControllerPublishVol
     if (recorded !== undefined && recorded !== want) {
       throw alreadyExists(`volume ${id} is already published on node ${node} as ${recorded === 'rw' ? 'read-write' : 'read-only'}; unpublish it first`);
     }
+    if (recorded === undefined) await checkAttachLimit(deps, node, ctx);
 
     // Remote access policy: a node without a replica must be allowed to reach one.
     const diskful = live.filter((r) => !isDisklessResource(r));
@@ -134,6 +135,24 @@ export async function publishVolume(deps: PublishDeps, req: ControllerPublishVol
     if (caps.accessType === 'mount' && caps.fsType) pub[PUB_FS_TYPE] = caps.fsType;
     return { publish_context: pub };
   });
+}
+
+/**
+ * The node plugin reports --max-volumes-per-node to kubelet, and the scheduler respects it;
+ * this is the same limit enforced here for callers that bypass the scheduler.
+ */
+async function checkAttachLimit(deps: PublishDeps, node: string, ctx: CallContext): Promise<void> {
+  const limit = deps.config.maxVolumesPerNode;
+  const onNode = await linstorCall(`reading the volumes attached to node ${node}`, () =>
+    deps.linstor.resources.view({ nodes: [node] }, { signal: ctx.signal }),
+  );
+  const attached = new Set(onNode.filter((r) => same(r.node_name, node) && isPublished(r)).map((r) => r.name.toLowerCase())).size;
+  if (attached >= limit) {
+    throw new CsiError(
+      Code.RESOURCE_EXHAUSTED,
+      `node ${node} already has ${attached} volumes attached, its limit (--max-volumes-per-node=${limit}); detach one or schedule the pod elsewhere`,
+    );
+  }
 }
 
 async function checkRemoteAccess(

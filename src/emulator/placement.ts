@@ -5,7 +5,7 @@
  * Among the pools that can take every replica, the one with the most free space wins; nodes are
  * taken by most free space, then by name.
  */
-import { type EmuState, type RdRec, type SelectFilter, DISKLESS_POOL, diskful, findRd, isDiskless, rscPool, same } from './state.js';
+import { type EmuState, type RdRec, type SelectFilter, DISKLESS_POOL, diskful, findRd, isDiskless, isTieBreaker, rscPool, same } from './state.js';
 
 export interface PlaceRequest {
   rd: RdRec | undefined;
@@ -59,7 +59,8 @@ export function eligibleNodes(s: EmuState, rd: RdRec | undefined, f: SelectFilte
   return s.nodes
     .filter((n) => n.online)
     .filter((n) => !f.node_name_list || f.node_name_list.length === 0 || f.node_name_list.some((x) => same(x, n.name)))
-    .filter((n) => !rd || !rd.resources.some((r) => same(r.node, n.name)))
+    // A node holding only a tie-breaker is a candidate: LINSTOR upgrades the witness in place.
+    .filter((n) => !rd || !rd.resources.some((r) => same(r.node, n.name) && !isTieBreaker(r)))
     .filter((n) => {
       for (const other of f.not_place_with_rsc ?? []) {
         const ord = findRd(s, other);

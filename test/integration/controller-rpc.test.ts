@@ -40,18 +40,24 @@ t('ControllerGetCapabilities advertises exactly what is implemented', async ({ r
   const r = await rig.controller.ControllerGetCapabilities({});
   const types = (r.capabilities as { rpc: { type: string } }[]).map((c) => c.rpc.type).sort();
   assert.equal(types, [
+    'CLONE_VOLUME',
+    'CREATE_DELETE_SNAPSHOT',
     'CREATE_DELETE_VOLUME',
     'EXPAND_VOLUME',
     'GET_CAPACITY',
+    'GET_SNAPSHOT',
     'GET_VOLUME',
+    'LIST_SNAPSHOTS',
     'LIST_VOLUMES',
     'LIST_VOLUMES_PUBLISHED_NODES',
     'MODIFY_VOLUME',
+    'PUBLISH_READONLY',
     'PUBLISH_UNPUBLISH_VOLUME',
     'SINGLE_NODE_MULTI_WRITER',
     'VOLUME_CONDITION',
   ]);
-  await rejectsWith(rig.controller.CreateSnapshot({ name: 's', source_volume_id: 'x' }), GRPC.UNIMPLEMENTED);
+  // Snapshots come from the snapshot module (src/controller-service/snapshots, wired in src/driver.ts).
+  await rejectsWith(rig.controller.CreateSnapshot({ name: 's', source_volume_id: 'x' }), GRPC.NOT_FOUND);
 });
 
 t('CreateVolume: places replicas, writes properties, returns the volume context', async (ctx) => {
@@ -105,7 +111,7 @@ t('CreateVolume validation errors', async ({ rig }) => {
     GRPC.OUT_OF_RANGE,
     'xfs minimum',
   );
-  await rejectsWith(rig.controller.CreateVolume(createReq('pvc-v', { volume_content_source: { snapshot: { snapshot_id: 'x' } } })), GRPC.INVALID_ARGUMENT, 'not supported yet');
+  await rejectsWith(rig.controller.CreateVolume(createReq('pvc-v', { volume_content_source: { snapshot: { snapshot_id: 'x' } } })), GRPC.NOT_FOUND, 'does not exist');
 });
 
 t('CreateVolume names: vol-<uuid> for invalid CSI names, <ns>-<pvc> with usePvcName', async ({ rig, api }) => {

@@ -147,8 +147,11 @@ export async function restoreInto(deps: SnapshotDeps, input: RestoreInput): Prom
   const target = targetSizeKiB(plan, snapKiB, `${input.what} (${snapKiB} KiB)`);
   checkFsType(plan, (snap.resource_definition_props ?? snap.props ?? {})[PROP_FS_TYPE], input.what);
 
+  const holders = snap.nodes ?? (snap.snapshots ?? []).map((s) => s.node_name);
+  // The node list costs a round trip but keeps a restore off an offline holder (LINSTOR would
+  // accept it and deploy later, leaving the new volume without reachable data).
   const nodes = (await linstorCall('listing LINSTOR nodes', () => deps.linstor.nodes.list({}, o))).map((n) => nodeInfo(n, deps.config.propertyNamespace));
-  const candidates = restoreCandidates(snap.nodes ?? (snap.snapshots ?? []).map((s) => s.node_name), nodes, plan);
+  const candidates = restoreCandidates(holders, nodes, plan);
   if (candidates.length === 0) {
     throw unavailable(`${input.what} is stored on node(s) ${(snap.nodes ?? []).join(', ') || '(none)'}, none of which is online and usable; retry when one is`);
   }

@@ -149,7 +149,17 @@ export function autoplace(core: Core, rd: RdRec, f: SelectFilter): ApiCallRc[] {
     });
   }
   const out: ApiCallRc[] = [];
-  for (const n of p.nodes) out.push(...addRsc(core, rd, { node: n, diskless: false, pool: p.pool }));
+  for (const n of p.nodes) {
+    const witness = findRsc(rd, n);
+    if (witness && isTieBreaker(witness)) {
+      // Upgraded in place into a diskful replica (toggle-disk), as LINSTOR's autoplacer does.
+      witness.flags = witness.flags.filter((x) => !['DISKLESS', 'DRBD_DISKLESS', 'TIE_BREAKER'].includes(x));
+      witness.props['StorPoolName'] = p.pool;
+      out.push(rc(MODIFIED, MASK_MOD, MASK_RSC, `Tie breaker resource '${rd.name}' on node '${witness.node}' is now a diskful resource.`, { obj_refs: { RscDfn: rd.name, Node: witness.node } }));
+      continue;
+    }
+    out.push(...addRsc(core, rd, { node: n, diskless: false, pool: p.pool }));
+  }
   if (f.diskless_on_remaining) {
     for (const n of remainingNodes(core.state, rd)) out.push(...addRsc(core, rd, { node: n, diskless: true, pool: DISKLESS_POOL }));
   }
