@@ -1,25 +1,41 @@
 /**
- * Controller figures from the emulator's request log:
+ * Controller figures, with the driver running as in production: the real CLI
+ * (`linstor-csi serve --mode=controller`, from dist/) in its own process, the LINSTOR emulator in
+ * another, and only the gRPC load generator in this one.
+ *
  * - LINSTOR REST round trips per CreateVolume (new volume, group known; plain and with a
  *   preferred topology + local access), DeleteVolume, ControllerPublish (diskless attach and
- *   local replica);
- * - CreateVolume latency p50/p99 with 200 concurrent requests and 5 ms emulated LINSTOR latency,
- *   and the driver's overhead: latency minus the time LINSTOR spent on that volume's requests.
- * The controller runs behind its gRPC server on a unix socket, in this process.
+ *   local replica), from the emulator's request log;
+ * - CreateVolume latency p50/p99 seen by the client, with 200 concurrent requests and 5 ms
+ *   emulated LINSTOR latency;
+ * - the driver's overhead per CreateVolume from its own log line: `durationMs - linstorMs`, the
+ *   time the call took minus the time it waited for LINSTOR (including waiting for one of the
+ *   --linstor-max-concurrency connection slots, reported apart as the queue figure); under the
+ *   burst of 200 (queueing behind the other calls' work on the one event loop included) and for
+ *   calls one at a time;
+ * - the same overhead as the client sees it (its latency minus linstorMs), the part of it outside
+ *   the handler (gRPC transport and admission of the burst), and for scale the "gRPC floor": 200
+ *   concurrent ControllerGetCapabilities, which touch no LINSTOR;
+ * - the driver's CPU time per CreateVolume under the burst (/proc), and Node warnings it printed.
+ *
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of the driver process there.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../src/emulator/index.js';
-import type { LinstorClient } from '../src/linstor/client.js';
-import { createReq, mountCap, serveController, type ControllerClient } from '../test/integration/controller-harness.js';
+import { createReq, mountCap, type ControllerClient } from '../test/integration/controller-harness.js';
+import { CLI, REPO_ROOT } from '../test/helpers/driver.js';
+import { csiClients, type CsiClients } from '../test/helpers/grpc-clients.js';
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 const r2 = (n: number): number => Math.round(n * 100) / 100;
+const sorted = (xs: Iterable<number>): number[] => [...xs].sort((a, b) => a - b);
 
 interface LogEntry {
   method: string;
@@ -28,7 +44,19 @@ interface LogEntry {
   rd?: string;
 }
 
-/** The emulator in its own process, so its CPU time does not count as driver overhead. */
+/** The interceptor's one line per RPC, as the driver writes it (JSON on stderr). */
+interface RpcLine {
+  rpc: string;
+  name?: string;
+  volumeId?: string;
+  code: string;
+  durationMs: number;
+  linstorMs?: number;
+  linstorCalls?: number;
+  linstorQueuedMs?: number;
+}
+
+/** The emulator in its own process, so its CPU time is neither the driver's nor the client's. */
 class ChildEmulator {
   private constructor(
     readonly url: string,
@@ -62,44 +90,91 @@ class ChildEmulator {
   }
 }
 
-/**
- * Times every LINSTOR call as the driver sees it (request sent → reply parsed), attributed to
- * the bench volume named in its arguments: that is the time the driver waited for LINSTOR.
- */
-interface Timing {
-  /** ms spent waiting for LINSTOR replies, per volume. */
-  waited: Map<string, number>;
-  firstCall: Map<string, number>;
-  lastReply: Map<string, number>;
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
 }
 
-function timed(client: LinstorClient, t: Timing): LinstorClient {
-  const wrapApi = (api: object): object =>
-    new Proxy(api, {
-      get(target, prop, recv) {
-        const v = Reflect.get(target, prop, recv) as unknown;
-        if (typeof v !== 'function') return v;
-        return async (...args: unknown[]) => {
-          const m = /bench-load-\d+/.exec(JSON.stringify(args, (k, x: unknown) => (k === 'signal' ? undefined : x)));
-          const t0 = performance.now();
-          if (m && !t.firstCall.has(m[0])) t.firstCall.set(m[0], t0);
-          try {
-            return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          } finally {
-            if (m) {
-              t.waited.set(m[0], (t.waited.get(m[0]) ?? 0) + performance.now() - t0);
-              t.lastReply.set(m[0], performance.now());
-            }
-          }
-        };
-      },
-    });
-  return new Proxy(client, {
-    get(target, prop, recv) {
-      const v = Reflect.get(target, prop, recv) as unknown;
-      return v !== null && typeof v === 'object' ? wrapApi(v) : v;
+/** The CLI runs from dist/: build it when it is missing or older than the sources. */
+function ensureBuilt(): void {
+  const main = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+  if (existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'))) return;
+  process.stderr.write('bench: dist/ is missing or stale; running npm run build\n');
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: ['ignore', 2, 2] });
+  if (r.status !== 0) throw new Error('npm run build failed; the controller bench runs the built CLI');
+}
+
+interface Driver {
+  clients: CsiClients;
+  /** Everything the driver wrote to stderr (its JSON log, and Node's warnings). */
+  logs(): string;
+  /** CPU time (user + system) the driver process has used so far, ms. */
+  cpuMs(): number;
+  /** SIGTERM, and waits for the exit (the log is complete then). */
+  stop(): Promise<void>;
+}
+
+/** `node [nodeArgs] bin/linstor-csi.js serve <args>`, ready once Identity answers. */
+async function spawnDriver(nodeArgs: string[], args: string[], socket: string): Promise<Driver> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exit.then(() => (exited = true));
+  const clients = csiClients(`unix://${socket}`);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (existsSync(socket)) {
+      try {
+        await clients.identity.GetPluginInfo({}, { deadlineMs: 2000 });
+        break;
+      } catch {
+        // bound, not listening yet
+      }
+    }
+    if (exited || Date.now() > deadline) {
+      clients.close();
+      child.kill('SIGKILL');
+      throw new Error(`the driver did not start:\n${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    clients,
+    logs: () => err,
+    cpuMs: () => {
+      // /proc/<pid>/stat: utime and stime (fields 14, 15) in clock ticks of 10 ms.
+      const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return (Number(f[11]) + Number(f[12])) * 10;
     },
-  });
+    async stop() {
+      clients.close();
+      if (!exited) child.kill('SIGTERM');
+      await exit;
+    },
+  };
+}
+
+function parseLog(text: string): { rpcs: RpcLine[]; warnings: string[] } {
+  const rpcs: RpcLine[] = [];
+  const warnings: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      if (/Warning/.test(line)) warnings.push(line);
+      continue;
+    }
+    if (typeof rec['rpc'] === 'string' && typeof rec['durationMs'] === 'number') rpcs.push(rec as unknown as RpcLine);
+  }
+  return { rpcs, warnings };
 }
 
 async function roundTrips(emu: ChildEmulator, fn: () => Promise<unknown>): Promise<number> {
@@ -109,12 +184,22 @@ async function roundTrips(emu: ChildEmulator, fn: () => Promise<unknown>): Promi
 }
 
 export async function benchController(): Promise<Record<string, number>> {
+  ensureBuilt();
   const dir = await mkdtemp(join(tmpdir(), 'lcsi-bench-ctl-'));
   const emu = await ChildEmulator.start(join(dir, 'emu'));
-  const timing: Timing = { waited: new Map(), firstCall: new Map(), lastReply: new Map() };
-  const served = await serveController(emu.url, dir, 60_000, (cl) => timed(cl, timing));
+  const prof = process.env['BENCH_CPU_PROF'];
+  const socket = join(dir, 'csi.sock');
+  const drv = await spawnDriver(
+    prof ? ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${prof}`] : [],
+    ['--mode=controller', `--csi-endpoint=unix://${socket}`, `--linstor-endpoint=${emu.url}`, '--log-level=info'],
+    socket,
+  ).catch(async (e: unknown) => {
+    await emu.stop();
+    throw e;
+  });
+  let stopped = false;
   try {
-    const c: ControllerClient = served.controller;
+    const c = drv.clients.controller as unknown as ControllerClient;
     const params = { placementCount: '2' };
     const topoParams = { placementCount: '2', allowRemoteVolumeAccess: 'false' };
     const topo = { accessibility_requirements: { requisite: [], preferred: [{ segments: { 'linbit.com/hostname': 'node-c' } }] } };
@@ -124,9 +209,11 @@ export async function benchController(): Promise<Record<string, number>> {
 
     const createRt = await roundTrips(emu, () => c.CreateVolume(createReq('bench-rt', {}, params)));
     const createTopoRt = await roundTrips(emu, () => c.CreateVolume(createReq('bench-rt-topo', topo, topoParams)));
-    const view = await (await fetch(`${emu.url}/v1/view/resources?resources=bench-rt`)).json() as { node_name: string; flags?: string[] }[];
+    const view = (await (await fetch(`${emu.url}/v1/view/resources?resources=bench-rt`)).json()) as { node_name: string; flags?: string[] }[];
     const replica = view.find((r) => !(r.flags ?? []).includes('DISKLESS'))?.node_name ?? 'node-a';
-    const other = ['node-a', 'node-b', 'node-c'].find((n) => !view.some((r) => r.node_name === n && !(r.flags ?? []).includes('TIE_BREAKER') && !(r.flags ?? []).includes('DISKLESS'))) ?? 'node-c';
+    const other =
+      ['node-a', 'node-b', 'node-c'].find((n) => !view.some((r) => r.node_name === n && !(r.flags ?? []).includes('TIE_BREAKER') && !(r.flags ?? []).includes('DISKLESS'))) ??
+      'node-c';
     const publishRemoteRt = await roundTrips(emu, () =>
       c.ControllerPublishVolume({ volume_id: 'bench-rt', node_id: other, volume_capability: mountCap(), readonly: false, volume_context: {} }),
     );
@@ -137,46 +224,66 @@ export async function benchController(): Promise<Record<string, number>> {
     const unpublishRt = await roundTrips(emu, () => c.ControllerUnpublishVolume({ volume_id: 'bench-rt', node_id: replica }));
     const deleteRt = await roundTrips(emu, () => c.DeleteVolume({ volume_id: 'bench-rt' }));
 
-    // Latency under load.
+    // Latency under load, measured here (the client), while the driver logs its own view.
     await emu.control('POST', '/emulator/latency', { ms: 5 });
     await emu.control('DELETE', '/emulator/request-log');
     const N = 200;
     const lat = new Map<string, number>();
-    const begin = new Map<string, number>();
-    const end = new Map<string, number>();
     const started = performance.now();
+    const cpu0 = drv.cpuMs();
     await Promise.all(
       Array.from({ length: N }, async (_, i) => {
         const name = `bench-load-${i}`;
         const t0 = performance.now();
-        begin.set(name, t0);
         await c.CreateVolume(createReq(name, {}, params));
-        end.set(name, performance.now());
         lat.set(name, performance.now() - t0);
       }),
     );
     const wall = performance.now() - started;
-    const log = await emu.log();
-    const linstorMs = new Map<string, number>();
+    const cpuPerCreate = (drv.cpuMs() - cpu0) / N;
     const perVolume = new Map<string, number>();
-    for (const e of log) {
+    for (const e of await emu.log()) {
       const m = /bench-load-\d+/.exec(`${e.rd ?? ''} ${e.path}`);
-      if (!m) continue;
-      linstorMs.set(m[0], (linstorMs.get(m[0]) ?? 0) + (e.durationMs ?? 0));
-      perVolume.set(m[0], (perVolume.get(m[0]) ?? 0) + 1);
+      if (m) perVolume.set(m[0], (perVolume.get(m[0]) ?? 0) + 1);
     }
-    const latencies = [...lat.values()].sort((a, b) => a - b);
-    // Overhead = latency − time the driver spent waiting for LINSTOR replies (client side);
-    // the emulator's own log (server side) misses time its busy event loop queued requests.
-    const overhead = [...lat.entries()].map(([n, ms]) => Math.max(0, ms - (timing.waited.get(n) ?? 0))).sort((a, b) => a - b);
-    const serverSide = [...lat.entries()].map(([n, ms]) => Math.max(0, ms - (linstorMs.get(n) ?? 0))).sort((a, b) => a - b);
-    const rts = [...perVolume.values()];
-    // Where the overhead sits: before the first LINSTOR call (gRPC admission of the burst +
-    // validation) and after the last reply (response building).
-    const admission = [...begin.entries()].map(([n, t0]) => (timing.firstCall.get(n) ?? t0) - t0).sort((a, b) => a - b);
-    const tail = [...end.entries()].map(([n, t1]) => t1 - (timing.lastReply.get(n) ?? t1)).sort((a, b) => a - b);
-    const between = overhead.length > 0 ? [...lat.keys()].map((n) => Math.max(0, (lat.get(n) ?? 0) - (timing.waited.get(n) ?? 0) - ((timing.firstCall.get(n) ?? 0) - (begin.get(n) ?? 0)) - ((end.get(n) ?? 0) - (timing.lastReply.get(n) ?? 0)))).sort((a, b) => a - b) : [];
+    // The floor of a burst: 200 concurrent calls that do no LINSTOR work (gRPC both ways, the
+    // interceptor, the client in this process).
+    const floor: number[] = [];
+    await Promise.all(
+      Array.from({ length: N }, async () => {
+        const t0 = performance.now();
+        await c.ControllerGetCapabilities({});
+        floor.push(performance.now() - t0);
+      }),
+    );
+    // Then one call at a time: the driver's own time per call without queueing behind others.
+    const SEQ = 30;
+    for (let i = 0; i < SEQ; i++) await c.CreateVolume(createReq(`bench-seq-${i}`, {}, params));
     await emu.control('DELETE', '/emulator/latency');
+
+    // The driver's log lines are complete once it has exited.
+    await drv.stop();
+    stopped = true;
+    const { rpcs, warnings } = parseLog(drv.logs());
+    const lines = new Map(rpcs.filter((l) => l.rpc === 'CreateVolume' && l.name?.startsWith('bench-load-')).map((l) => [l.name as string, l]));
+    if (lines.size !== N) throw new Error(`expected ${N} CreateVolume log lines from the driver, found ${lines.size}`);
+    for (const l of lines.values()) {
+      if (l.code !== 'OK' || typeof l.linstorMs !== 'number') throw new Error(`unexpected CreateVolume log line: ${JSON.stringify(l)}`);
+    }
+    const all = [...lines.values()];
+    const seq = rpcs.filter((l) => l.rpc === 'CreateVolume' && l.name?.startsWith('bench-seq-'));
+    if (seq.length !== SEQ) throw new Error(`expected ${SEQ} sequential CreateVolume log lines, found ${seq.length}`);
+    const seqOverhead = sorted(seq.map((l) => l.durationMs - (l.linstorMs ?? 0)));
+    const overhead = sorted(all.map((l) => l.durationMs - (l.linstorMs ?? 0)));
+    // The slot wait is time spent waiting for LINSTOR's other requests; shown apart.
+    const overheadWithQueue = sorted(all.map((l) => l.durationMs - (l.linstorMs ?? 0) + (l.linstorQueuedMs ?? 0)));
+    const latencies = sorted(lat.values());
+    // Overhead as the client sees it: its latency minus the LINSTOR time of that call.
+    const overheadClient = sorted([...lat.entries()].map(([n, ms]) => ms - (lines.get(n)?.linstorMs ?? 0)));
+    // Outside the handler: gRPC transport and admission of the burst, in both processes.
+    const outside = sorted([...lat.entries()].map(([n, ms]) => ms - (lines.get(n)?.durationMs ?? 0)));
+    const rts = [...perVolume.values()];
+    for (const w of warnings) process.stderr.write(`bench: driver warning: ${w}\n`);
     return {
       controller_create_round_trips: createRt,
       controller_create_topology_round_trips: createTopoRt,
@@ -186,17 +293,28 @@ export async function benchController(): Promise<Record<string, number>> {
       controller_unpublish_round_trips: unpublishRt,
       controller_create_p50_ms_200conc_5ms: r2(pct(latencies, 50)),
       controller_create_p99_ms_200conc_5ms: r2(pct(latencies, 99)),
+      controller_create_driver_duration_p99_ms: r2(pct(sorted(all.map((l) => l.durationMs)), 99)),
+      controller_create_linstor_wait_p50_ms: r2(pct(sorted(all.map((l) => l.linstorMs ?? 0)), 50)),
+      controller_create_linstor_queue_p99_ms: r2(pct(sorted(all.map((l) => l.linstorQueuedMs ?? 0)), 99)),
       controller_create_overhead_p50_ms: r2(pct(overhead, 50)),
       controller_create_overhead_p99_ms: r2(pct(overhead, 99)),
-      controller_create_overhead_admission_p99_ms: r2(pct(admission, 99)),
-      controller_create_overhead_between_calls_p99_ms: r2(pct(between, 99)),
-      controller_create_overhead_response_p99_ms: r2(pct(tail, 99)),
-      controller_create_latency_minus_emulator_logged_p99_ms: r2(pct(serverSide, 99)),
+      controller_create_overhead_client_p50_ms: r2(pct(overheadClient, 50)),
+      controller_create_overhead_client_p99_ms: r2(pct(overheadClient, 99)),
+      controller_create_overhead_incl_slot_wait_p99_ms: r2(pct(overheadWithQueue, 99)),
+      controller_create_sequential_overhead_p50_ms: r2(pct(seqOverhead, 50)),
+      controller_create_sequential_overhead_max_ms: r2(pct(seqOverhead, 100)),
+      controller_grpc_floor_p50_ms_200conc: r2(pct(sorted(floor), 50)),
+      controller_grpc_floor_p99_ms_200conc: r2(pct(sorted(floor), 99)),
+      controller_create_outside_handler_p50_ms: r2(pct(outside, 50)),
+      controller_create_outside_handler_p99_ms: r2(pct(outside, 99)),
       controller_create_load_round_trips_avg: r2(rts.reduce((a, b) => a + b, 0) / Math.max(1, rts.length)),
+      controller_create_linstor_calls_avg: r2(all.reduce((a, l) => a + (l.linstorCalls ?? 0), 0) / all.length),
       controller_create_per_s_200conc: r2((N / wall) * 1000),
+      controller_driver_cpu_ms_per_create: r2(cpuPerCreate),
+      controller_driver_warnings: warnings.length,
     };
   } finally {
-    await served.stop();
+    if (!stopped) await drv.stop();
     await emu.stop();
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,18 +1,17 @@
 /**
  * The composition root: builds the ports (LINSTOR client, node tools, clock), the services
- * the configured mode runs, and the gRPC server that carries them.
+ * the configured mode runs, and the gRPC server that carries them. The controller and node
+ * service modules are imported only when the mode runs them: a node plugin (one per host)
+ * does not load the controller's code, nor the controller the node tools.
  */
 import type { Config } from './config/config.js';
 import { toCsiError } from './controller-service/linstor-errors.js';
-import { controllerCapabilities, createControllerService } from './controller-service/index.js';
-import { createSnapshotServices } from './controller-service/snapshots/index.js';
 import type { CsiError } from './csi/errors.js';
 import { ControllerService, GroupControllerService, IdentityService, NodeService, SnapshotMetadataService, secretFieldKeys } from './csi/proto.js';
 import { createIdentityService } from './identity/index.js';
 import { createLinstorClient, LinstorApiError, LinstorUnavailableError, type LinstorClient } from './linstor/index.js';
 import type { Logger } from './log/logger.js';
-import { createNodeOps, type NodeOps } from './node-ops/index.js';
-import { createNodeService } from './node-service/index.js';
+import type { NodeOps } from './node-ops/index.js';
 import { InFlight } from './server/inflight.js';
 import { startCsiServer, type CsiServer } from './server/server.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -41,25 +40,32 @@ function mapAdapterError(e: unknown): CsiError | undefined {
 export async function startDriver(config: Config, deps: DriverDeps): Promise<RunningDriver> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
-  const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }) });
-  const inflight = new InFlight();
   const runController = config.mode !== 'node';
   const runNode = config.mode !== 'controller';
+  const [controllerMod, snapshotsMod, nodeOpsMod, nodeServiceMod] = await Promise.all([
+    runController ? import('./controller-service/index.js') : undefined,
+    runController ? import('./controller-service/snapshots/index.js') : undefined,
+    runNode && !deps.nodeOps ? import('./node-ops/index.js') : undefined,
+    runNode ? import('./node-service/index.js') : undefined,
+  ]);
+  const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }) });
+  const inflight = new InFlight();
 
   const controllerDeps = { linstor, config, log, clock, inflight };
-  const snapshots = runController ? createSnapshotServices(controllerDeps) : undefined;
-  const controller = snapshots
+  const snapshots = snapshotsMod ? snapshotsMod.createSnapshotServices(controllerDeps) : undefined;
+  const controller = snapshots && controllerMod
     ? {
-        ...createControllerService({ ...controllerDeps, contentSource: snapshots.contentSource, extraCapabilities: snapshots.capabilities }),
+        ...controllerMod.createControllerService({ ...controllerDeps, contentSource: snapshots.contentSource, extraCapabilities: snapshots.capabilities }),
         ...snapshots.controllerHandlers,
       }
     : {};
   const groupController = snapshots ? snapshots.groupControllerHandlers : {};
 
-  const node = runNode
-    ? createNodeService({
+  const nodeOps = deps.nodeOps ?? nodeOpsMod?.createNodeOps({ clock, log: log.child({ component: 'node-ops' }) });
+  const node = nodeServiceMod && nodeOps
+    ? nodeServiceMod.createNodeService({
         config,
-        ops: deps.nodeOps ?? createNodeOps({ clock, log: log.child({ component: 'node-ops' }) }),
+        ops: nodeOps,
         topology: { nodeProps: async (name, signal) => (await linstor.nodes.get(name, signal ? { signal } : {})).props ?? {} },
         clock,
         log,
@@ -73,7 +79,7 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
       groupController: Object.keys(groupController).length > 0,
       node: runNode,
       onlineExpansion:
-        (runController && controllerCapabilities().includes('EXPAND_VOLUME')) || (runNode && node.NodeExpandVolume !== undefined),
+        (controllerMod !== undefined && controllerMod.controllerCapabilities().includes('EXPAND_VOLUME')) || (runNode && node.NodeExpandVolume !== undefined),
     },
     readiness: async (signal) => {
       await linstor.controller.version({ signal });

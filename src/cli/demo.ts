@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCsiEndpoint } from '../config/config.js';
-import { ConfigError, formatHelp, parseFlags, type FlagSpec } from '../config/flags.js';
+import { ConfigError, formatHelp, parseFlags, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
 import type { CreateVolumeRequest, VolumeCapability } from '../csi/types.js';
 import { createLogger } from '../log/logger.js';
 import { csiClient, type CsiClient } from './demo/csi-client.js';
@@ -173,7 +173,7 @@ async function cleanup(s: DemoState): Promise<string[]> {
 }
 
 export async function runDemo(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (wantsHelp(argv)) {
     io.stdout.write(demoHelp());
     return 0;
   }
@@ -181,7 +181,7 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv, io: CliIo)
   let noColor = false;
   try {
     const parsed = parseFlags(argv, DEMO_FLAGS);
-    if (parsed.positionals.length > 0) throw new ConfigError(parsed.positionals[0] as string, `unexpected argument "${parsed.positionals[0]}"`);
+    rejectExtraPositionals(parsed);
     keep = parsed.values.has('keep') && parsed.values.get('keep')?.[0] !== 'false';
     noColor = parsed.values.has('no-color') && parsed.values.get('no-color')?.[0] !== 'false';
   } catch (e) {

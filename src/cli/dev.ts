@@ -10,7 +10,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
-import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseSize, type FlagSpec } from '../config/flags.js';
+import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
 import { startDriver, type RunningDriver } from '../driver.js';
 import { DEFAULT_NODES, DEFAULT_POOL_NAME, DEFAULT_POOL_SIZE, startEmulator, type EmulatorHandle } from '../emulator/index.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../log/logger.js';
@@ -160,21 +160,12 @@ function value(parsed: ReturnType<typeof parseFlags>, name: string, env: NodeJS.
   return flagOrEnv(parsed, spec, env);
 }
 
-function parseListen(raw: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(raw.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConfigError('--listen', `--listen must look like 127.0.0.1:0 or 127.0.0.1:3370, got "${raw}"`);
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
-}
-
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 /** Parses the dev flags into options (without the logger). Throws ConfigError naming the flag. */
 export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Omit<DevOptions, 'log'> {
   const parsed = parseFlags(argv, DEV_FLAGS);
-  if (parsed.positionals.length > 0) {
-    throw new ConfigError(parsed.positionals[0] as string, `unexpected argument "${parsed.positionals[0]}"; flags start with --`);
-  }
+  rejectExtraPositionals(parsed, 0, '; flags start with --');
   const sd = value(parsed, 'state-dir', env);
   if (!sd || sd.value.trim() === '') throw new ConfigError('--state-dir', '--state-dir is required: a directory for the emulator state (e.g. /tmp/linstor-csi-dev)');
   const stateDir = resolve(sd.value);
@@ -194,7 +185,7 @@ export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): O
   const poolSize = ps ? parseSize('--pool-size', ps.value) : DEFAULT_POOL_SIZE;
   if (poolSize < 64 * 1024 * 1024) throw new ConfigError('--pool-size', `--pool-size must be at least 64MiB, got "${ps?.value ?? ''}"`);
   const poolName = value(parsed, 'pool-name', env)?.value ?? DEFAULT_POOL_NAME;
-  const listen = parseListen(value(parsed, 'listen', env)?.value ?? '127.0.0.1:0');
+  const listen = parseListen('--listen', value(parsed, 'listen', env)?.value ?? '127.0.0.1:0');
   const mv = value(parsed, 'max-volumes-per-node', env)?.value ?? '1048576';
   if (!/^\d+$/.test(mv) || Number(mv) <= 0) throw new ConfigError('--max-volumes-per-node', `--max-volumes-per-node must be a positive whole number, got "${mv}"`);
   const dwt = value(parsed, 'device-wait-timeout', env);
@@ -247,7 +238,7 @@ export function describeDev(env: DevEnvironment, stateDir: string): string {
 }
 
 export async function runDev(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (wantsHelp(argv)) {
     io.stdout.write(devHelp());
     return 0;
   }

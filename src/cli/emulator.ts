@@ -1,56 +1,35 @@
 /** `linstor-csi emulator`: runs the embedded LINSTOR emulator until SIGTERM/SIGINT. */
+import {
+  ConfigError,
+  flagValue,
+  formatHelp,
+  parseFlags,
+  parseListen,
+  parseSize,
+  rejectExtraPositionals,
+  wantsHelp,
+  type FlagSpec,
+  type ParsedFlags,
+} from '../config/flags.js';
 import { createLogger } from '../log/logger.js';
 import { DEFAULT_NODES, DEFAULT_POOL_NAME, DEFAULT_POOL_SIZE, startEmulator } from '../emulator/index.js';
 import { validNodeName, validPoolName } from '../emulator/names.js';
 
-const USAGE = `usage: linstor-csi emulator --listen HOST:PORT --state-dir DIR [--nodes node-a,node-b,node-c] [--pool-size 20GiB] [--pool-name thin-pool]
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
-  --listen      address to serve the LINSTOR REST API on (default 127.0.0.1:3370; port 0 = any free port)
-  --state-dir   directory for state.json, backing files, per-node bin/ and dev/ (required)
-  --nodes       satellites of a new cluster (default ${DEFAULT_NODES.join(',')})
-  --pool-size   thin pool size per node: bytes or 512MiB, 20GiB, 10G, 1T (default 20GiB)
-  --pool-name   thin pool name (default ${DEFAULT_POOL_NAME})
-  --log-level   trace|debug|info|warn|error (default info)
-`;
+const EMULATOR_FLAGS: readonly FlagSpec[] = [
+  { name: 'listen', placeholder: 'HOST:PORT', help: 'address to serve the LINSTOR REST API on (port 0 = any free port)', default: '127.0.0.1:3370' },
+  { name: 'state-dir', placeholder: 'DIR', help: 'directory for state.json, backing files, per-node bin/ and dev/ (required)' },
+  { name: 'nodes', placeholder: 'A,B,C', help: 'satellites of a new cluster', default: DEFAULT_NODES.join(',') },
+  { name: 'pool-size', placeholder: 'SIZE', help: 'thin pool size per node: bytes or 512MiB, 20GiB, 10G, 1T', default: '20GiB' },
+  { name: 'pool-name', placeholder: 'NAME', help: 'thin pool name', default: DEFAULT_POOL_NAME },
+  { name: 'log-level', placeholder: 'LEVEL', help: `log level: ${LOG_LEVELS.join('|')}`, default: 'info' },
+];
 
-const UNITS: Record<string, number> = {
-  '': 1,
-  B: 1,
-  K: 1024,
-  KB: 1000,
-  KI: 1024,
-  KIB: 1024,
-  M: 1024 ** 2,
-  MB: 1000 ** 2,
-  MI: 1024 ** 2,
-  MIB: 1024 ** 2,
-  G: 1024 ** 3,
-  GB: 1000 ** 3,
-  GI: 1024 ** 3,
-  GIB: 1024 ** 3,
-  T: 1024 ** 4,
-  TB: 1000 ** 4,
-  TI: 1024 ** 4,
-  TIB: 1024 ** 4,
-};
-
-/** "20GiB", "512MiB", "10G" (binary), "1000000" → bytes; undefined when unparsable. */
-export function parseSize(s: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(s);
-  if (!m) return undefined;
-  const mul = UNITS[(m[2] ?? '').toUpperCase()];
-  if (mul === undefined) return undefined;
-  const v = Math.floor(Number(m[1]) * mul);
-  return Number.isSafeInteger(v) && v > 0 ? v : undefined;
-}
-
-export function parseListen(s: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(s);
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port > 65535) return undefined;
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
-}
+const USAGE = formatHelp(
+  'Usage: linstor-csi emulator --listen HOST:PORT --state-dir DIR [--nodes node-a,node-b,node-c] [--pool-size 20GiB] [--pool-name thin-pool]',
+  EMULATOR_FLAGS,
+);
 
 interface Flags {
   listen: { host: string; port: number };
@@ -58,78 +37,43 @@ interface Flags {
   nodes: string[];
   poolSize: number;
   poolName: string;
-  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  logLevel: (typeof LOG_LEVELS)[number];
 }
 
-class UsageError extends Error {}
+function last(parsed: ParsedFlags, name: string): string | undefined {
+  return flagValue(parsed, name)?.value;
+}
 
-function parseFlags(argv: string[]): Flags | 'help' {
-  const f: Partial<Flags> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    if (a === '-h' || a === '--help') return 'help';
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const value = (): string => {
-      if (eq > 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--listen': {
-        const v = value();
-        const l = parseListen(v);
-        if (!l) throw new UsageError(`--listen: expected HOST:PORT, got '${v}'`);
-        f.listen = l;
-        break;
-      }
-      case '--state-dir': {
-        const v = value();
-        if (v.trim() === '') throw new UsageError('--state-dir: must not be empty');
-        f.stateDir = v;
-        break;
-      }
-      case '--nodes': {
-        const v = value();
-        const nodes = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-        const bad = nodes.find((n) => !validNodeName(n));
-        if (nodes.length === 0 || bad !== undefined) throw new UsageError(`--nodes: invalid node name '${bad ?? v}'`);
-        if (new Set(nodes.map((n) => n.toUpperCase())).size !== nodes.length) throw new UsageError('--nodes: duplicate node name');
-        f.nodes = nodes;
-        break;
-      }
-      case '--pool-size': {
-        const v = value();
-        const n = parseSize(v);
-        if (n === undefined || n < 1024 * 1024) throw new UsageError(`--pool-size: expected a size of at least 1MiB like 20GiB, got '${v}'`);
-        f.poolSize = n;
-        break;
-      }
-      case '--pool-name': {
-        const v = value();
-        if (!validPoolName(v)) throw new UsageError(`--pool-name: invalid storage pool name '${v}' (3-48 chars, letter or _ first)`);
-        f.poolName = v;
-        break;
-      }
-      case '--log-level': {
-        const v = value();
-        if (!['trace', 'debug', 'info', 'warn', 'error'].includes(v)) throw new UsageError(`--log-level: unknown level '${v}'`);
-        f.logLevel = v as Flags['logLevel'];
-        break;
-      }
-      default:
-        throw new UsageError(`unknown flag '${a}'`);
-    }
+/** Parses the emulator flags; throws ConfigError naming the flag. */
+function parseEmulatorArgs(argv: readonly string[]): Flags {
+  const parsed = parseFlags(argv, EMULATOR_FLAGS);
+  rejectExtraPositionals(parsed, 0, '; flags start with --');
+  const stateDir = last(parsed, 'state-dir');
+  if (stateDir === undefined) throw new ConfigError('--state-dir', '--state-dir is required');
+  if (stateDir.trim() === '') throw new ConfigError('--state-dir', '--state-dir: must not be empty');
+  const listen = last(parsed, 'listen');
+  const nodesRaw = last(parsed, 'nodes');
+  let nodes = DEFAULT_NODES;
+  if (nodesRaw !== undefined) {
+    nodes = nodesRaw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const bad = nodes.find((n) => !validNodeName(n));
+    if (nodes.length === 0 || bad !== undefined) throw new ConfigError('--nodes', `--nodes: invalid node name '${bad ?? nodesRaw}'`);
+    if (new Set(nodes.map((n) => n.toUpperCase())).size !== nodes.length) throw new ConfigError('--nodes', '--nodes: duplicate node name');
   }
-  if (!f.stateDir) throw new UsageError('--state-dir is required');
+  const sizeRaw = last(parsed, 'pool-size');
+  const poolSize = sizeRaw === undefined ? DEFAULT_POOL_SIZE : parseSize('--pool-size', sizeRaw);
+  if (poolSize < 1024 * 1024) throw new ConfigError('--pool-size', `--pool-size: expected a size of at least 1MiB like 20GiB, got '${sizeRaw}'`);
+  const poolName = last(parsed, 'pool-name') ?? DEFAULT_POOL_NAME;
+  if (!validPoolName(poolName)) throw new ConfigError('--pool-name', `--pool-name: invalid storage pool name '${poolName}' (3-48 chars, letter or _ first)`);
+  const logLevel = last(parsed, 'log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('--log-level', `--log-level: unknown level '${logLevel}'`);
   return {
-    listen: f.listen ?? { host: '127.0.0.1', port: 3370 },
-    stateDir: f.stateDir,
-    nodes: f.nodes ?? DEFAULT_NODES,
-    poolSize: f.poolSize ?? DEFAULT_POOL_SIZE,
-    poolName: f.poolName ?? DEFAULT_POOL_NAME,
-    logLevel: f.logLevel ?? 'info',
+    listen: listen === undefined ? { host: '127.0.0.1', port: 3370 } : parseListen('--listen', listen),
+    stateDir,
+    nodes,
+    poolSize,
+    poolName,
+    logLevel: logLevel as Flags['logLevel'],
   };
 }
 
@@ -138,19 +82,19 @@ export async function runEmulator(
   env: NodeJS.ProcessEnv,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  let flags: Flags | 'help';
+  if (wantsHelp(argv)) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  let flags: Flags;
   try {
-    flags = parseFlags(argv);
+    flags = parseEmulatorArgs(argv);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof ConfigError) {
       io.stderr.write(`linstor-csi emulator: ${e.message}\n${USAGE}`);
       return 2;
     }
     throw e;
-  }
-  if (flags === 'help') {
-    io.stdout.write(USAGE);
-    return 0;
   }
   const log = createLogger({ level: flags.logLevel, format: env['LOG_FORMAT'] === 'json' ? 'json' : 'text', destination: io.stderr, base: { name: 'linstor-emulator' } });
   let handle;

@@ -4,6 +4,7 @@
  * An operator's view of any LINSTOR controller (real or emulated), built on the client:
  * aligned tables by default (sizes in human units, states coloured on a TTY), JSON with --json.
  */
+import { ConfigError, flagValue, formatHelp, parseBool, parseFlags, parsePositiveInt, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
 import { HttpLinstorClient } from '../linstor/http-client.js';
 import { LinstorApiError, LinstorConfigError, LinstorUnavailableError } from '../linstor/errors.js';
 import { linstorConnectionFromEnv, parseEndpoints, hasTlsMaterial, type LinstorConnectionOptions } from '../linstor/options.js';
@@ -37,7 +38,16 @@ const ALIASES: Record<string, View> = {
   s: 'snapshots',
 };
 
-export const LS_USAGE = `Usage: linstor-csi ls <view> [options]
+const LS_FLAGS: readonly FlagSpec[] = [
+  { name: 'json', boolean: true, help: 'print the raw LINSTOR objects as JSON' },
+  { name: 'linstor-endpoint', placeholder: 'URL[,URL...]', help: 'controller(s)', default: 'env LS_CONTROLLERS, else http://127.0.0.1:3370' },
+  { name: 'linstor-skip-tls-verification', boolean: true, help: 'do not verify the controller\'s certificate' },
+  { name: 'bearer-token', placeholder: 'FILE', help: 'bearer token file (env LS_BEARER_TOKEN_FILE)' },
+  { name: 'timeout', placeholder: 'MS', help: 'per-request timeout in milliseconds', default: '10000' },
+];
+
+export const LS_USAGE = formatHelp(
+  `Usage: linstor-csi ls <view> [options]
 
 Views:
   nodes            nodes, their addresses and connection state
@@ -46,17 +56,10 @@ Views:
   volumes          volumes per node: pool, device, allocated size, disk state
   snapshots        snapshots with their nodes, size and state
 
-Options:
-  --json                              print the raw LINSTOR objects as JSON
-  --linstor-endpoint URL[,URL...]     controller(s) (default: env LS_CONTROLLERS, else http://127.0.0.1:3370)
-  --linstor-skip-tls-verification     do not verify the controller's certificate
-  --bearer-token FILE                 bearer token file (env LS_BEARER_TOKEN_FILE)
-  --timeout MS                        per-request timeout (default 10000)
-  -h, --help                          show this help
-
 Environment: LS_CONTROLLERS, LS_ROOT_CA, LS_USER_CERTIFICATE, LS_USER_KEY, LS_BEARER_TOKEN_FILE,
-LS_USERNAME, LS_PASSWORD (as the Go driver).
-`;
+LS_USERNAME, LS_PASSWORD (as the Go driver).`,
+  LS_FLAGS,
+);
 
 interface LsArgs {
   view: View;
@@ -67,76 +70,45 @@ interface LsArgs {
   timeoutMs: number;
 }
 
-class UsageError extends Error {}
-
-function parseArgs(argv: readonly string[]): LsArgs | 'help' {
-  let view: View | undefined;
-  let json = false;
-  let endpoint: string | undefined;
-  let skipTls = false;
-  let bearerToken: string | undefined;
-  let timeoutMs = 10_000;
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i] ?? '';
-    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
-    const flag = eq > 0 ? raw.slice(0, eq) : raw;
-    const inline = eq > 0 ? raw.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--json':
-        json = true;
-        break;
-      case '--linstor-endpoint':
-        endpoint = value();
-        break;
-      case '--linstor-skip-tls-verification':
-        skipTls = true;
-        break;
-      case '--bearer-token':
-        bearerToken = value();
-        break;
-      case '--timeout': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n <= 0) throw new UsageError('--timeout must be a positive number of milliseconds');
-        timeoutMs = n;
-        break;
-      }
-      default: {
-        if (raw.startsWith('-')) throw new UsageError(`unknown option ${raw}`);
-        if (view !== undefined) throw new UsageError(`unexpected argument "${raw}"`);
-        const v = (VIEWS as readonly string[]).includes(raw) ? (raw as View) : ALIASES[raw];
-        if (v === undefined) throw new UsageError(`unknown view "${raw}" (one of: ${VIEWS.join(', ')})`);
-        view = v;
-      }
-    }
-  }
-  if (view === undefined) throw new UsageError(`which view? (one of: ${VIEWS.join(', ')})`);
-  const out: LsArgs = { view, json, skipTls, timeoutMs };
-  if (endpoint !== undefined) out.endpoint = endpoint;
-  if (bearerToken !== undefined) out.bearerToken = bearerToken;
+/** Parses the view and flags; throws ConfigError naming the flag or argument. */
+function parseArgs(argv: readonly string[]): LsArgs {
+  const parsed = parseFlags(argv, LS_FLAGS);
+  const raw = parsed.positionals[0];
+  if (raw === undefined) throw new ConfigError('<view>', `which view? (one of: ${VIEWS.join(', ')})`);
+  const view = (VIEWS as readonly string[]).includes(raw) ? (raw as View) : ALIASES[raw];
+  if (view === undefined) throw new ConfigError('<view>', `unknown view "${raw}" (one of: ${VIEWS.join(', ')})`);
+  rejectExtraPositionals(parsed, 1);
+  const bool = (name: string): boolean => {
+    const f = flagValue(parsed, name);
+    return f !== undefined && parseBool(f.source, f.value);
+  };
+  const timeout = flagValue(parsed, 'timeout');
+  const out: LsArgs = {
+    view,
+    json: bool('json'),
+    skipTls: bool('linstor-skip-tls-verification'),
+    timeoutMs: timeout ? parsePositiveInt(timeout.source, timeout.value) : 10_000,
+  };
+  const endpoint = flagValue(parsed, 'linstor-endpoint');
+  if (endpoint !== undefined) out.endpoint = endpoint.value;
+  const bearerToken = flagValue(parsed, 'bearer-token');
+  if (bearerToken !== undefined) out.bearerToken = bearerToken.value;
   return out;
 }
 
 /** Runs `linstor-csi ls …`; returns the exit code (0 ok, 1 controller error, 2 usage). */
 export async function runLs(argv: string[], env: Readonly<Record<string, string | undefined>>, io: LsIo): Promise<number> {
-  let args: LsArgs | 'help';
+  if (wantsHelp(argv)) {
+    io.stdout.write(LS_USAGE);
+    return 0;
+  }
+  let args: LsArgs;
   try {
     args = parseArgs(argv);
   } catch (e) {
-    io.stderr.write(`linstor-csi ls: ${(e as Error).message}\n\n${LS_USAGE}`);
+    if (!(e instanceof ConfigError)) throw e;
+    io.stderr.write(`linstor-csi ls: ${e.message}\n\n${LS_USAGE}`);
     return 2;
-  }
-  if (args === 'help') {
-    io.stdout.write(LS_USAGE);
-    return 0;
   }
 
   let client: HttpLinstorClient;

@@ -9,11 +9,12 @@ import {
   parseDuration,
   parseFlags,
   parsePositiveInt,
+  rejectExtraPositionals,
   type FlagSpec,
   type ParsedFlags,
 } from './flags.js';
 
-export { ConfigError } from './flags.js';
+export { ConfigError, wantsHelp } from './flags.js';
 
 export type Mode = 'all' | 'controller' | 'node';
 export const MODES: readonly Mode[] = ['all', 'controller', 'node'];
@@ -159,9 +160,7 @@ export function linstorConnectionConfig(parsed: ParsedFlags, env: Record<string,
 /** Parses `linstor-csi serve` flags and env into one validated Config; throws ConfigError. */
 export function parseServeArgs(argv: readonly string[], env: Record<string, string | undefined>): Config {
   const parsed = parseFlags(argv, SERVE_FLAGS);
-  if (parsed.positionals.length > 0) {
-    throw new ConfigError(parsed.positionals[0] as string, `unexpected argument "${parsed.positionals[0]}"; flags start with --`);
-  }
+  rejectExtraPositionals(parsed, 0, '; flags start with --');
   const mode = withDefault(parsed, 'mode', env);
   if (!MODES.includes(mode.value as Mode)) {
     throw new ConfigError('--mode', `--mode must be one of ${MODES.join(', ')}, got "${mode.value}"`);
@@ -212,9 +211,4 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
   };
   if (node) cfg.nodeName = node.value;
   return cfg;
-}
-
-/** True when the help flag was given; checked before validation so --help always works. */
-export function wantsHelp(argv: readonly string[]): boolean {
-  return argv.includes('--help') || argv.includes('-h');
 }

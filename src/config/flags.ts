@@ -85,14 +85,31 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
   return { values, positionals, help };
 }
 
+/** True when the help flag was given; checked before validation so --help always works. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+/** Throws a ConfigError naming the first positional argument beyond the `max` a command takes. */
+export function rejectExtraPositionals(parsed: ParsedFlags, max = 0, hint = ''): void {
+  const extra = parsed.positionals[max];
+  if (extra !== undefined) throw new ConfigError(extra, `unexpected argument "${extra}"${hint}`);
+}
+
+/** The last value given for flag `name` (no env fallback), else undefined. */
+export function flagValue(parsed: ParsedFlags, name: string): { value: string; source: string } | undefined {
+  const v = parsed.values.get(name);
+  return v && v.length > 0 ? { value: v[v.length - 1] as string, source: `--${name}` } : undefined;
+}
+
 /** The flag's value, else the first set env variable of its spec, else undefined. */
 export function flagOrEnv(
   parsed: ParsedFlags,
   spec: FlagSpec,
   env: Record<string, string | undefined>,
 ): { value: string; source: string } | undefined {
-  const v = parsed.values.get(spec.name);
-  if (v && v.length > 0) return { value: v[v.length - 1] as string, source: `--${spec.name}` };
+  const v = flagValue(parsed, spec.name);
+  if (v) return v;
   for (const e of spec.env ?? []) {
     const ev = env[e];
     if (ev !== undefined && ev !== '') return { value: ev, source: `$${e}` };
@@ -132,19 +149,23 @@ const SIZE_UNITS: Record<string, number> = {
   b: 1,
   k: 1024,
   kb: 1000,
+  ki: 1024,
   kib: 1024,
   m: 1024 ** 2,
   mb: 1000 ** 2,
+  mi: 1024 ** 2,
   mib: 1024 ** 2,
   g: 1024 ** 3,
   gb: 1000 ** 3,
+  gi: 1024 ** 3,
   gib: 1024 ** 3,
   t: 1024 ** 4,
   tb: 1000 ** 4,
+  ti: 1024 ** 4,
   tib: 1024 ** 4,
 };
 
-/** Sizes such as "20GiB", "512MiB", "10G" (binary), "1GB" (decimal) or plain bytes. */
+/** Sizes such as "20GiB", "20Gi", "512MiB", "10G" (binary), "1GB" (decimal) or plain bytes. */
 export function parseSize(source: string, raw: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(raw);
   const unit = m ? SIZE_UNITS[(m[2] as string).toLowerCase()] : undefined;
@@ -156,6 +177,14 @@ export function parseSize(source: string, raw: string): number {
     throw new ConfigError(source, `${source} must be a positive size, got "${raw}"`);
   }
   return bytes;
+}
+
+/** "HOST:PORT" or "[IPv6]:PORT"; an empty host means 127.0.0.1, port 0 any free port. */
+export function parseListen(source: string, raw: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(raw.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(source, `${source} must look like 127.0.0.1:0 or 127.0.0.1:3370, got "${raw}"`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
 export function parsePositiveInt(source: string, raw: string): number {

@@ -7,29 +7,12 @@
  *   migration).
  * - One request uses one access type and one filesystem type.
  */
+import { accessModeName, isAccessMode, isMultiNodeWriter, isSingleNode, type AccessMode } from '../csi/capabilities.js';
 import { invalidArgument } from '../csi/errors.js';
 import type { Layer } from './parameters.js';
 
-export type AccessMode =
-  | 'SINGLE_NODE_WRITER'
-  | 'SINGLE_NODE_READER_ONLY'
-  | 'MULTI_NODE_READER_ONLY'
-  | 'MULTI_NODE_SINGLE_WRITER'
-  | 'MULTI_NODE_MULTI_WRITER'
-  | 'SINGLE_NODE_SINGLE_WRITER'
-  | 'SINGLE_NODE_MULTI_WRITER';
-
-const MODES: readonly string[] = [
-  'SINGLE_NODE_WRITER',
-  'SINGLE_NODE_READER_ONLY',
-  'MULTI_NODE_READER_ONLY',
-  'MULTI_NODE_SINGLE_WRITER',
-  'MULTI_NODE_MULTI_WRITER',
-  'SINGLE_NODE_SINGLE_WRITER',
-  'SINGLE_NODE_MULTI_WRITER',
-];
-
-export const SUPPORTED_FS = ['ext4', 'xfs', 'ext3', 'ext2'] as const;
+// What the node plugin can format and mount (src/node-ops/mkfs-options.ts); anything else would be created here and then fail at NodeStage.
+export const SUPPORTED_FS = ['ext4', 'xfs'] as const;
 export const DEFAULT_FS = 'ext4';
 
 /** The shape of a decoded VolumeCapability that this module reads. */
@@ -54,19 +37,6 @@ export interface CapabilitySummary {
 
 export type CapabilityCheck = { ok: true; summary: CapabilitySummary } | { ok: false; reason: string };
 
-export function isSingleNode(mode: AccessMode): boolean {
-  return mode.startsWith('SINGLE_NODE_');
-}
-
-export function isMultiNodeWriter(mode: AccessMode): boolean {
-  return mode === 'MULTI_NODE_SINGLE_WRITER' || mode === 'MULTI_NODE_MULTI_WRITER';
-}
-
-function modeName(m: string | number | undefined): string {
-  if (typeof m === 'number') return ['UNKNOWN', ...MODES][m] ?? 'UNKNOWN';
-  return m ?? 'UNKNOWN';
-}
-
 /** Checks capabilities; `layers` (when known) enables the DRBD check for multi-node block writers. */
 export function checkCapabilities(caps: readonly CapabilityLike[] | undefined, field: string, layers?: readonly Layer[]): CapabilityCheck {
   if (!caps || caps.length === 0) return { ok: false, reason: `${field} is required (at least one volume capability)` };
@@ -79,9 +49,9 @@ export function checkCapabilities(caps: readonly CapabilityLike[] | undefined, f
     if (!type) return { ok: false, reason: `${field}[${i}] has neither mount nor block access type` };
     if (accessType && accessType !== type) return { ok: false, reason: `${field} mixes block and mount access types; a volume is one or the other` };
     accessType = type;
-    const mode = modeName(c.access_mode?.mode);
-    if (!MODES.includes(mode)) return { ok: false, reason: `${field}[${i}].access_mode is missing or UNKNOWN` };
-    modes.push(mode as AccessMode);
+    const mode = accessModeName(c.access_mode?.mode);
+    if (!isAccessMode(mode)) return { ok: false, reason: `${field}[${i}].access_mode is missing or UNKNOWN` };
+    modes.push(mode);
     if (type === 'mount') {
       const fs = (c.mount?.fs_type ?? '').trim().toLowerCase();
       if (fs !== '' && !(SUPPORTED_FS as readonly string[]).includes(fs)) {
@@ -90,13 +60,13 @@ export function checkCapabilities(caps: readonly CapabilityLike[] | undefined, f
       if (fs !== '' && fsType !== '' && fs !== fsType) return { ok: false, reason: `${field} asks for two filesystem types ("${fsType}" and "${fs}")` };
       if (fs !== '') fsType = fs;
       flags.push(...(c.mount?.mount_flags ?? []));
-      if (isMultiNodeWriter(mode as AccessMode)) {
+      if (isMultiNodeWriter(mode)) {
         return {
           ok: false,
           reason: `${field}[${i}]: access mode ${mode} (ReadWriteMany) is not supported for filesystem volumes; use volumeMode: Block or a single-node/read-only mode`,
         };
       }
-    } else if (isMultiNodeWriter(mode as AccessMode) && layers && layers[0] !== 'drbd') {
+    } else if (isMultiNodeWriter(mode) && layers && layers[0] !== 'drbd') {
       return { ok: false, reason: `${field}[${i}]: access mode ${mode} on a block volume needs DRBD as the top layer (dual-primary); layerList is "${layers.join(' ')}"` };
     }
   }

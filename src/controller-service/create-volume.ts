@@ -12,7 +12,7 @@
 import { Code, CsiError, alreadyExists, failedPrecondition, invalidArgument } from '../csi/errors.js';
 import type { CreateVolumeRequest__Output, CreateVolumeResponse, Volume, VolumeContentSource } from '../csi/types.js';
 import type { CallContext } from '../server/handler.js';
-import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_FOUND_RSC_GRP } from '../linstor/apicallrc.js';
+import { FAIL_EXISTS_RSC_DFN } from '../linstor/apicallrc.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { AutoSelectFilter } from '../linstor/types.js';
 import { requireCapabilities, type CapabilitySummary } from './capabilities.js';
@@ -234,12 +234,7 @@ async function spawn(deps: CreateVolumeDeps, plan: CreatePlan, placement: Placem
       await deps.linstor.resourceGroups.spawn(plan.group.name, body(placement.spawn), o);
       return;
     } catch (e) {
-      if (e instanceof LinstorApiError && e.is(FAIL_NOT_FOUND_RSC_GRP) && attempt === 0) {
-        // The group vanished (deleted with its last volume by another call): recreate it.
-        deps.groups.forget(plan.group.name);
-        await deps.groups.ensure(plan.group, ctx);
-        continue;
-      }
+      if (attempt === 0 && (await deps.groups.recreateIfMissing(e, plan.group, ctx))) continue;
       if (e instanceof LinstorApiError && e.is(FAIL_EXISTS_RSC_DFN)) {
         throw new CsiError(Code.ABORTED, `volume ${plan.rdName} is being created by another request; retry`);
       }

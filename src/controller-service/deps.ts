@@ -5,10 +5,11 @@
 import type { Config } from '../config/config.js';
 import type { CallContext } from '../server/handler.js';
 import type { InFlight } from '../server/inflight.js';
+import { joinLinstorWork } from '../server/call-stats.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import type { LinstorClient } from '../linstor/client.js';
-import { FAIL_EXISTS_RSC_DFN } from '../linstor/apicallrc.js';
+import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_FOUND_RSC_GRP } from '../linstor/apicallrc.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceGroup } from '../linstor/types.js';
 import { canonicalJson } from './naming.js';
@@ -37,17 +38,17 @@ export class NodeDirectory {
   async list(ctx: Pick<CallContext, 'signal'>, fresh = false): Promise<NodeInfo[]> {
     const now = this.deps.clock.now();
     if (!fresh && this.cached && now - this.cached.at < this.ttlMs) return this.cached.nodes;
-    if (!this.pending) {
-      this.pending = linstorCall('listing LINSTOR nodes', () => this.deps.linstor.nodes.list({}, { signal: ctx.signal }))
-        .then((nodes) => {
-          const infos = nodes.map((n) => nodeInfo(n, this.deps.config.propertyNamespace));
-          this.cached = { at: this.deps.clock.now(), nodes: infos };
-          return infos;
-        })
-        .finally(() => {
-          this.pending = undefined;
-        });
-    }
+    // Joining another call's fetch: that wait is LINSTOR time of this call too.
+    if (this.pending) return joinLinstorWork(this.pending);
+    this.pending = linstorCall('listing LINSTOR nodes', () => this.deps.linstor.nodes.list({}, { signal: ctx.signal }))
+      .then((nodes) => {
+        const infos = nodes.map((n) => nodeInfo(n, this.deps.config.propertyNamespace));
+        this.cached = { at: this.deps.clock.now(), nodes: infos };
+        return infos;
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
     return this.pending;
   }
 
@@ -77,7 +78,7 @@ export class GroupReconciler {
     const states = this.done.get(name) ?? new Map<string, Promise<EnsuredGroup>>();
     this.done.set(name, states);
     const known = states.get(key);
-    if (known) return known.then(() => ({ created: false }));
+    if (known) return joinLinstorWork(known).then(() => ({ created: false }));
     const p = this.reconcile(desired, ctx).catch((e: unknown) => {
       states.delete(key);
       throw e;
@@ -89,6 +90,17 @@ export class GroupReconciler {
   /** Drops what is remembered about a group (it was deleted, or LINSTOR says it is missing). */
   forget(name: string): void {
     this.done.delete(name.toLowerCase());
+  }
+
+  /**
+   * When `e` says the group is missing (another call deleted it with its last volume),
+   * recreates it and returns true: the caller retries its request once.
+   */
+  async recreateIfMissing(e: unknown, desired: DesiredGroup, ctx: Pick<CallContext, 'signal'>): Promise<boolean> {
+    if (!(e instanceof LinstorApiError && e.is(FAIL_NOT_FOUND_RSC_GRP))) return false;
+    this.forget(desired.name);
+    await this.ensure(desired, ctx);
+    return true;
   }
 
   private async reconcile(desired: DesiredGroup, ctx: Pick<CallContext, 'signal'>): Promise<EnsuredGroup> {
@@ -133,12 +145,19 @@ export class GroupReconciler {
 
   /** Deletes a generated group if no resource definition uses it any more (best effort). */
   async deleteIfUnused(name: string, ctx: Pick<CallContext, 'signal' | 'log'>): Promise<boolean> {
+    const key = name.toLowerCase();
+    const remembered = this.done.get(key);
     this.forget(name);
     try {
       await this.deps.linstor.resourceGroups.delete(name, { signal: ctx.signal });
       return true;
     } catch (e) {
-      if (!(e instanceof LinstorApiError && e.is(FAIL_EXISTS_RSC_DFN))) ctx.log.warn({ err: e, resourceGroup: name }, 'could not delete unused resource group');
+      if (e instanceof LinstorApiError && e.is(FAIL_EXISTS_RSC_DFN)) {
+        // Still in use, so unchanged: keep what we knew, or every later create would reconcile it again.
+        if (remembered && !this.done.has(key)) this.done.set(key, remembered);
+      } else {
+        ctx.log.warn({ err: e, resourceGroup: name }, 'could not delete unused resource group');
+      }
       return false;
     }
   }

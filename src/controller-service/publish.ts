@@ -69,6 +69,9 @@ export async function publishVolume(deps: PublishDeps, req: ControllerPublishVol
   if (!isValidVolumeId(id)) throw notFound(`volume ${id} does not exist`);
   return deps.inflight.run(id, async () => {
     const o = { signal: ctx.signal };
+    // The attach-limit read runs alongside, so it adds a round trip but no latency.
+    const limitCheck = checkAttachLimit(deps, node, ctx);
+    limitCheck.catch(() => undefined);
     const [, resources] = await Promise.all([requireNode(deps, node, ctx), viewResources(deps.linstor, id, ctx)]);
     const live = resources.filter((r) => !isDeleting(r));
     if (live.length === 0 && !(await findVolume(deps.linstor, id, ctx))) throw notFound(`volume ${id} does not exist`);
@@ -91,7 +94,7 @@ export async function publishVolume(deps: PublishDeps, req: ControllerPublishVol
     if (recorded !== undefined && recorded !== want) {
       throw alreadyExists(`volume ${id} is already published on node ${node} as ${recorded === 'rw' ? 'read-write' : 'read-only'}; unpublish it first`);
     }
-    if (recorded === undefined) await checkAttachLimit(deps, node, ctx);
+    if (recorded === undefined) await limitCheck;
 
     // Remote access policy: a node without a replica must be allowed to reach one.
     const diskful = live.filter((r) => !isDisklessResource(r));

@@ -13,8 +13,6 @@ export function minimumBytes(fsType: string | undefined): bigint {
     case 'xfs':
       return 300n * MiB;
     case 'ext4':
-    case 'ext3':
-    case 'ext2':
       return 2n * MiB;
     default:
       return 4n * KiB;

@@ -243,4 +243,13 @@ export function registerControl(r: Router, c: Control): void {
     const args = Array.isArray(b.args) ? b.args.map(String) : [];
     return c.drbd(req.params['node'] ?? '', tool, args);
   }));
+  // The stand-ins' wire format (a bash script cannot build or parse JSON): the body is the argv,
+  // each argument followed by a NUL; the reply is "CODE STDOUT_BYTES STDERR_BYTES\n", then both outputs.
+  r.add('POST', '/emulator/drbd/:node/:tool/argv', async (req) => {
+    const tool = req.params['tool'];
+    if (tool !== 'drbdadm' && tool !== 'drbdsetup') return { status: 400, text: `unknown tool '${tool ?? ''}'` };
+    const args = req.raw === '' ? [] : req.raw.replace(/\0$/, '').split('\0');
+    const res = await c.drbd(req.params['node'] ?? '', tool, args);
+    return { status: 200, text: `${res.code} ${Buffer.byteLength(res.stdout)} ${Buffer.byteLength(res.stderr)}\n${res.stdout}${res.stderr}` };
+  });
 }

@@ -43,6 +43,8 @@ export class Core {
   private stopped = false;
   /** Background jobs (clones) to await on stop. */
   readonly jobs = new Set<Promise<void>>();
+  /** Clones whose data is copied but whose devices are still being deployed: still CLONING to clients. */
+  readonly deployingClones = new Set<string>();
 
   constructor(readonly cfg: CoreConfig) {
     this.sats = new Satellites(cfg.stateDir, cfg.log);

@@ -384,10 +384,11 @@ const BIG_MARK = '\u0000linstor-bigint:';
 const BIG_MARK_ESCAPED = '\\u0000linstor-bigint:';
 
 /**
- * Matches each JSON string token, optionally followed by `: <number>`. Because every match starts
- * at a string token and consumes it whole, text inside strings is never mistaken for a key.
+ * A `"ret_code"` key with an integer value. In valid JSON an unescaped quote followed by
+ * `ret_code"` can only open a key (a closing quote cannot be followed by a letter), so the one
+ * check needed is that the opening quote is not escaped, i.e. not preceded by a backslash.
  */
-const STRING_AND_VALUE = /"(?:[^"\\]|\\.)*"(?:(\s*:\s*)(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?))?/g;
+const RET_CODE_INT = /"ret_code"(\s*:\s*)(-?\d+)(?![\d.eE])/g;
 
 /**
  * JSON.parse that keeps every `"ret_code"` integer exact, as a signed `bigint`.
@@ -395,19 +396,30 @@ const STRING_AND_VALUE = /"(?:[^"\\]|\\.)*"(?:(\s*:\s*)(-?\d+(?:\.\d+)?(?:[eE][+
  */
 export function parseLinstorJson(text: string): unknown {
   if (!text.includes('"ret_code"')) return JSON.parse(text);
-  const quoted = text.replace(STRING_AND_VALUE, (m: string, colon: string | undefined, num: string | undefined) => {
-    if (num === undefined || colon === undefined || !m.startsWith('"ret_code"')) return m;
-    // only the key itself, not a longer key that happens to start the same way
-    const key = m.slice(0, m.length - colon.length - num.length);
-    if (key !== '"ret_code"' || !/^-?\d+$/.test(num)) return m;
-    return `${key}${colon}"${BIG_MARK_ESCAPED}${num}"`;
+  let marked = false;
+  const quoted = text.replace(RET_CODE_INT, (m: string, colon: string, num: string, offset: number) => {
+    if (offset > 0 && text.charCodeAt(offset - 1) === 0x5c /* \ */) return m;
+    marked = true;
+    return `"ret_code"${colon}"${BIG_MARK_ESCAPED}${num}"`;
   });
-  return JSON.parse(quoted, (key, value: unknown) => {
-    if (key === 'ret_code' && typeof value === 'string' && value.startsWith(BIG_MARK)) {
-      return BigInt(value.slice(BIG_MARK.length));
-    }
-    return value;
-  });
+  const value: unknown = JSON.parse(quoted);
+  // A walk over the parsed value is much cheaper than a JSON.parse reviver (called for every value).
+  if (marked) reviveRetCodes(value);
+  return value;
+}
+
+function reviveRetCodes(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (const item of v) if (item !== null && typeof item === 'object') reviveRetCodes(item);
+    return;
+  }
+  if (v === null || typeof v !== 'object') return;
+  const o = v as Record<string, unknown>;
+  for (const key in o) {
+    const x = o[key];
+    if (key === 'ret_code' && typeof x === 'string' && x.startsWith(BIG_MARK)) o[key] = BigInt(x.slice(BIG_MARK.length));
+    else if (x !== null && typeof x === 'object') reviveRetCodes(x);
+  }
 }
 
 const BIG_OUT = /"\\u0000linstor-bigint:(-?\d+)"/g;
@@ -434,15 +446,8 @@ export function stringifyLinstorJson(value: unknown, space?: number): string {
 // Reply entry construction (for the emulator and tests)
 // ---------------------------------------------------------------------------------------------
 
-export interface ApiCallRcInit {
-  message: string;
-  cause?: string;
-  details?: string;
-  correction?: string;
-  error_report_ids?: string[];
-  obj_refs?: Record<string, string>;
-  created_at?: string;
-}
+/** A reply entry without its ret_code (built from code | op | obj). */
+export type ApiCallRcInit = Omit<ApiCallRc, 'ret_code'>;
 
 /** Builds an entry with a signed ret_code from a code constant plus op/obj masks. */
 export function apiCallRc(code: bigint, op: bigint, obj: bigint, init: ApiCallRcInit): ApiCallRc {

@@ -122,13 +122,16 @@ export class HttpLinstorClient implements LinstorClient {
   }
 
   private logEntries(entries: readonly ApiCallRc[], method: string, path: string, isDelete: boolean): void {
+    // Most replies are info entries logged at debug: build their fields only when that is on.
+    const debug = this.log.isLevelEnabled('debug');
+    const fields = (e: ApiCallRc): object => ({ method, path, retCode: describeRetCode(e.ret_code), cause: e.cause, correction: e.correction });
     for (const e of entries) {
-      const fields = { method, path, retCode: describeRetCode(e.ret_code), cause: e.cause, correction: e.correction };
       if (isWarning(e.ret_code)) {
-        if (isDelete && retCodeIs(e.ret_code, WARN_NOT_FOUND)) this.log.debug(fields, `LINSTOR: ${e.message}`);
-        else this.log.warn(fields, `LINSTOR warning: ${e.message}`);
-      } else if (isInfo(e.ret_code)) {
-        this.log.debug(fields, `LINSTOR: ${e.message}`);
+        if (isDelete && retCodeIs(e.ret_code, WARN_NOT_FOUND)) {
+          if (debug) this.log.debug(fields(e), `LINSTOR: ${e.message}`);
+        } else this.log.warn(fields(e), `LINSTOR warning: ${e.message}`);
+      } else if (debug && isInfo(e.ret_code)) {
+        this.log.debug(fields(e), `LINSTOR: ${e.message}`);
       }
     }
   }

@@ -1,7 +1,9 @@
+import { onAbort } from './abort-fanout.js';
+
 /** A counting semaphore bounding the client's requests in flight. Waiters are served FIFO. */
 export class Limiter {
   private active = 0;
-  private readonly waiters: { resolve: () => void; reject: (e: unknown) => void; signal?: AbortSignal; onAbort?: () => void }[] = [];
+  private readonly waiters: { resolve: () => void; reject: (e: unknown) => void; unsubscribe?: () => void }[] = [];
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${max}`);
@@ -27,13 +29,11 @@ export class Limiter {
     return new Promise<void>((resolve, reject) => {
       const w: (typeof this.waiters)[number] = { resolve, reject };
       if (signal) {
-        w.signal = signal;
-        w.onAbort = () => {
+        w.unsubscribe = onAbort(signal, () => {
           const i = this.waiters.indexOf(w);
           if (i >= 0) this.waiters.splice(i, 1);
           reject(signal.reason);
-        };
-        signal.addEventListener('abort', w.onAbort, { once: true });
+        });
       }
       this.waiters.push(w);
     });
@@ -43,7 +43,7 @@ export class Limiter {
     const next = this.waiters.shift();
     if (next) {
       // hand the slot over directly: `active` stays the same
-      if (next.signal && next.onAbort) next.signal.removeEventListener('abort', next.onAbort);
+      next.unsubscribe?.();
       next.resolve();
       return;
     }

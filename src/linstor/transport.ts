@@ -9,8 +9,10 @@ import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../log/logger.js';
+import { currentCallStats, type CallStats } from '../server/call-stats.js';
 import { parseLinstorJson, stringifyLinstorJson } from './apicallrc.js';
 import { LinstorConfigError, LinstorUnavailableError, type EndpointFailure } from './errors.js';
+import { onAbort as onSignalAbort } from './abort-fanout.js';
 import { Limiter } from './limiter.js';
 import { DEFAULTS, resolveTls, type LinstorConnectionOptions } from './options.js';
 import { backoffDelay, isPreSendErrorCode, isTransientStatus, mayResend, type FailureKind, type RetryPolicy } from './retry.js';
@@ -59,7 +61,8 @@ export interface TransportDeps {
 }
 
 type Attempt =
-  | { kind: 'response'; res: RawResponse }
+  /** `at`: when the reply was complete (performance.now()), before it was parsed. */
+  | { kind: 'response'; res: RawResponse; at: number }
   | { kind: 'failure'; failure: FailureKind; reason: string; aborted?: boolean };
 
 const TOKEN_CACHE_MS = 10_000;
@@ -126,8 +129,23 @@ export class HttpTransport {
     this.httpsAgent.destroy();
   }
 
-  /** Sends a request with failover and the retry policy. Resolves with any HTTP answer. */
+  /**
+   * Sends a request with failover and the retry policy. Resolves with any HTTP answer. Inside an
+   * RPC, the time until the answer (slot wait, attempts, backoff) counts as the call's LINSTOR time.
+   */
   async send(spec: RequestSpec): Promise<RawResponse> {
+    const stats = currentCallStats();
+    if (stats === undefined) return this.attempts(spec, undefined);
+    const replied = { at: 0 };
+    stats.begin(performance.now());
+    try {
+      return await this.attempts(spec, stats, replied);
+    } finally {
+      stats.end(replied.at || performance.now());
+    }
+  }
+
+  private async attempts(spec: RequestSpec, stats: CallStats | undefined, replied?: { at: number }): Promise<RawResponse> {
     const failures = new Map<string, string>();
     let lastTransient: RawResponse | undefined;
     const n = this.endpoints.length;
@@ -137,7 +155,14 @@ export class HttpTransport {
         const idx = (start + i) % n;
         const endpoint = this.endpoints[idx] ?? '';
         throwIfAborted(spec.signal);
-        const r = await this.limiter.run(() => this.once(endpoint, spec), spec.signal);
+        const queued = stats ? performance.now() : 0;
+        const r = await this.limiter.run(() => {
+          if (stats) {
+            stats.linstorCalls++;
+            stats.linstorQueuedMs += performance.now() - queued;
+          }
+          return this.once(endpoint, spec);
+        }, spec.signal);
         if (r.kind === 'response') {
           if (spec.idempotent && isTransientStatus(r.res.status, r.res.body)) {
             failures.set(endpoint, `HTTP ${r.res.status}`);
@@ -149,6 +174,7 @@ export class HttpTransport {
             this.log.info({ endpoint, previous: this.endpoints[this.lastGood] }, 'LINSTOR client switched controller');
             this.lastGood = idx;
           }
+          if (replied) replied.at = r.at;
           return r.res;
         }
         if (r.aborted) throw spec.signal?.reason ?? new Error('aborted');
@@ -226,7 +252,7 @@ export class HttpTransport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        spec.signal?.removeEventListener('abort', onAbort);
+        unsubscribe?.();
         if (a.kind === 'response') {
           this.log.debug(
             { endpoint, method: spec.method, path: spec.path, status: a.res.status, ms: Math.round(performance.now() - began) },
@@ -248,7 +274,7 @@ export class HttpTransport {
         finish({ kind: 'failure', failure: sent ? 'maybe-sent' : 'not-sent', reason: 'aborted', aborted: true });
         req.destroy(new Error('aborted'));
       };
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      const unsubscribe = spec.signal ? onSignalAbort(spec.signal, onAbort) : undefined;
 
       req.on('socket', (socket: Socket) => {
         if (req.reusedSocket) {
@@ -279,6 +305,7 @@ export class HttpTransport {
         });
         res.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failure', failure: 'maybe-sent', reason: err.code ?? err.message }));
         res.on('end', () => {
+          const at = performance.now();
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown;
           if (text.trim() !== '') {
@@ -288,7 +315,7 @@ export class HttpTransport {
               body = undefined;
             }
           }
-          finish({ kind: 'response', res: { status: res.statusCode ?? 0, headers: res.headers, body, text, endpoint } });
+          finish({ kind: 'response', res: { status: res.statusCode ?? 0, headers: res.headers, body, text, endpoint }, at });
         });
       });
       if (payload !== undefined) req.end(payload);

@@ -1,4 +1,8 @@
-/** Parsing `findmnt -J -l -o TARGET,SOURCE,FSTYPE,OPTIONS,MAJ:MIN,FS-OPTIONS` (pure, unit-tested). JSON output carries paths verbatim (a space stays a space). */
+/**
+ * The mount table, parsed from the kernel's `/proc/self/mountinfo` (what findmnt itself reads;
+ * no process to spawn) or from `findmnt -J -l -o TARGET,SOURCE,FSTYPE,OPTIONS,MAJ:MIN,FS-OPTIONS`
+ * where procfs is missing. Both give the same entries (pure, unit-tested).
+ */
 
 export interface MountEntry {
   target: string;
@@ -14,7 +18,7 @@ export interface MountEntry {
 
 export class MountTableParseError extends Error {
   constructor(msg: string) {
-    super(`cannot read the mount table from findmnt: ${msg}`);
+    super(`cannot read the mount table: ${msg}`);
     this.name = 'MountTableParseError';
   }
 }
@@ -60,6 +64,54 @@ export function parseFindmntJson(text: string): MountEntry[] {
     }
   };
   walk((doc as { filesystems: unknown[] }).filesystems);
+  return out;
+}
+
+/** Undoes the kernel's octal escapes in mountinfo fields (space \\040, tab \\011, newline \\012, backslash \\134). */
+export function unescapeMountInfo(field: string): string {
+  if (!field.includes('\\')) return field;
+  // An escape stands for one byte: decode byte-wise, then as UTF-8, so non-ASCII names come out whole.
+  const raw = Buffer.from(field, 'utf8');
+  const isOct = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x37;
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i] as number;
+    if (c === 0x5c && isOct(raw[i + 1]) && isOct(raw[i + 2]) && isOct(raw[i + 3])) {
+      bytes.push((((raw[i + 1] as number) - 0x30) * 64 + ((raw[i + 2] as number) - 0x30) * 8 + ((raw[i + 3] as number) - 0x30)) & 0xff);
+      i += 3;
+    } else bytes.push(c);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * Parses `/proc/<pid>/mountinfo` (proc(5)): `ID PARENT MAJ:MIN ROOT TARGET VFS-OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS`.
+ * The entries match findmnt's columns: SOURCE is `SOURCE[ROOT]` when the mount shows a
+ * subtree (a bind of a file or a directory, e.g. `udev[/drbd1001]`); OPTIONS are the mount's
+ * options followed by the superblock's (without its rw/ro); FS-OPTIONS the superblock's.
+ */
+export function parseMountInfo(text: string): MountEntry[] {
+  const out: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const f = line.split(' ');
+    const sep = f.indexOf('-', 6);
+    if (f.length < 10 || sep < 0 || f.length < sep + 4) throw new MountTableParseError(`malformed mountinfo line "${line}"`);
+    const [majMin, root, target, vfsOpts] = [f[2] as string, unescapeMountInfo(f[3] as string), unescapeMountInfo(f[4] as string), f[5] as string];
+    if (!/^\d+:\d+$/.test(majMin)) throw new MountTableParseError(`malformed device number in mountinfo line "${line}"`);
+    const fstype = unescapeMountInfo(f[sep + 1] as string);
+    const spec = unescapeMountInfo(f[sep + 2] as string);
+    const superOpts = f[sep + 3] as string;
+    const fsOptions = superOpts === '' ? [] : superOpts.split(',');
+    out.push({
+      target,
+      source: root !== '/' && root !== '' ? `${spec}[${root}]` : spec,
+      fstype,
+      options: [...(vfsOpts === '' ? [] : vfsOpts.split(',')), ...fsOptions.filter((o) => o !== 'rw' && o !== 'ro')],
+      majMin,
+      fsOptions,
+    });
+  }
   return out;
 }
 

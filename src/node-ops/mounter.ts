@@ -1,6 +1,7 @@
 /** mount, bind, read-only remount, unmount with bounded busy retries, and the mount table. */
 import type { Clock } from '../util/clock.js';
-import { parseFindmntJson, topMountAt, type MountEntry } from './mount-table.js';
+import { readFile } from 'node:fs/promises';
+import { parseFindmntJson, parseMountInfo, topMountAt, type MountEntry } from './mount-table.js';
 import { isToolError, type ToolRunner } from './run-tool.js';
 
 export type { MountEntry } from './mount-table.js';
@@ -13,7 +14,7 @@ export interface UnmountOptions {
 }
 
 export interface Mounter {
-  /** The whole mount table (findmnt, no size columns: they hang on stale network mounts). */
+  /** The whole mount table: /proc/self/mountinfo (findmnt where procfs is missing; never statfs, which hangs on stale network mounts). */
   list(signal?: AbortSignal): Promise<MountEntry[]>;
   /** The top-most mount whose target is exactly `target`. */
   at(target: string, signal?: AbortSignal): Promise<MountEntry | undefined>;
@@ -34,11 +35,20 @@ export class MountBusyError extends Error {
 // No size columns: they stat the filesystem and hang on a dead mount.
 const FINDMNT_COLUMNS = 'TARGET,SOURCE,FSTYPE,OPTIONS,MAJ:MIN,FS-OPTIONS';
 
-export function createMounter(deps: { tools: ToolRunner; clock: Clock; timeoutMs?: number }): Mounter {
+export function createMounter(deps: { tools: ToolRunner; clock: Clock; timeoutMs?: number; mountInfoPath?: string }): Mounter {
   const { tools, clock } = deps;
   const timeoutMs = deps.timeoutMs ?? 120_000;
+  const mountInfoPath = deps.mountInfoPath ?? '/proc/self/mountinfo';
 
   const list = async (signal?: AbortSignal): Promise<MountEntry[]> => {
+    // The kernel's table of this process's mount namespace: what findmnt reads, without a process per call.
+    let text: string | undefined;
+    try {
+      text = await readFile(mountInfoPath, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (text !== undefined) return parseMountInfo(text);
     // exit 1 = nothing matched (cannot happen for the full table, but is an answer, not a failure).
     const r = await tools.run('findmnt', ['-J', '-l', '-o', FINDMNT_COLUMNS], { okExitCodes: [1], signal, timeoutMs: 30_000 });
     return parseFindmntJson(r.stdout);

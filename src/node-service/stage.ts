@@ -17,14 +17,25 @@ type MountCap = Extract<NodeCapability, { access: 'mount' }>;
 export function stageHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
   const { ops } = deps;
 
-  /** Promotes for read-write access; read-only access never promotes. */
-  const promote = async (resource: string, cap: NodeCapability, signal: AbortSignal): Promise<DrbdResourceStatus | undefined> => {
-    const before = await ops.drbd.status(resource, signal);
-    if (!before) throw failedPrecondition(`DRBD resource ${resource} is not configured on node ${deps.config.nodeName ?? '?'}; check the LINSTOR satellite`);
-    if (cap.readOnly || before.role === 'Primary') return before;
-    await ops.drbd.primary(resource, signal);
-    // Promotion changes the role, not the disk states the blank check reads: no second status call.
-    return { ...before, role: 'Primary' };
+  /**
+   * Promotes for read-write access; read-only access never promotes. Returns the DRBD status
+   * the blank check reads (disk states). For read-write, the status is asked while promoting:
+   * promotion changes the role only, and `drbdadm primary` on a Primary is a no-op, so one
+   * round trip to DRBD is on the path instead of two. Errors keep their precedence: a failed
+   * status, then "not configured here", then a refused or failed promotion.
+   */
+  const promote = async (resource: string, cap: NodeCapability, signal: AbortSignal): Promise<DrbdResourceStatus> => {
+    const notConfigured = () => failedPrecondition(`DRBD resource ${resource} is not configured on node ${deps.config.nodeName ?? '?'}; check the LINSTOR satellite`);
+    if (cap.readOnly) {
+      const st = await ops.drbd.status(resource, signal);
+      if (!st) throw notConfigured();
+      return st;
+    }
+    const [st, promoted] = await Promise.allSettled([ops.drbd.status(resource, signal), ops.drbd.primary(resource, signal)]);
+    if (st.status === 'rejected') throw st.reason;
+    if (!st.value) throw notConfigured();
+    if (promoted.status === 'rejected') throw promoted.reason;
+    return { ...st.value, role: 'Primary' };
   };
 
   const stageBlock = async (resource: string, device: string, staging: string, existing: MountEntry | undefined, ctx: CallContext): Promise<void> => {

@@ -1,4 +1,5 @@
 /** Request validation for the node RPCs: ids, paths, capabilities (pure, unit-tested). */
+import { isMultiNodeWriter, isReadOnly, type AccessMode } from '../csi/capabilities.js';
 import { invalidArgument, notFound } from '../csi/errors.js';
 import type { VolumeCapability__Output } from '../csi/types.js';
 import { isSupportedFs, SUPPORTED_FS, type FsType } from '../node-ops/mkfs-options.js';
@@ -51,18 +52,6 @@ export function validateVolumePath(p: string | undefined): string {
   return validatePath('volume_path', p);
 }
 
-export type AccessMode =
-  | 'SINGLE_NODE_WRITER'
-  | 'SINGLE_NODE_READER_ONLY'
-  | 'MULTI_NODE_READER_ONLY'
-  | 'MULTI_NODE_SINGLE_WRITER'
-  | 'MULTI_NODE_MULTI_WRITER'
-  | 'SINGLE_NODE_SINGLE_WRITER'
-  | 'SINGLE_NODE_MULTI_WRITER';
-
-const READ_ONLY_MODES: readonly AccessMode[] = ['SINGLE_NODE_READER_ONLY', 'MULTI_NODE_READER_ONLY'];
-const MULTI_NODE_WRITER: readonly AccessMode[] = ['MULTI_NODE_SINGLE_WRITER', 'MULTI_NODE_MULTI_WRITER'];
-
 export type NodeCapability =
   | { access: 'mount'; mode: AccessMode; readOnly: boolean; fsType: FsType; mountFlags: string[] }
   | { access: 'block'; mode: AccessMode; readOnly: boolean };
@@ -93,10 +82,10 @@ export function parseCapability(cap: VolumeCapability__Output | null | undefined
   if (!cap) throw invalidArgument('volume_capability is required');
   const mode = cap.access_mode?.mode;
   if (!mode || mode === 'UNKNOWN') throw invalidArgument('volume_capability.access_mode is required (UNKNOWN is not an access mode)');
-  const readOnly = READ_ONLY_MODES.includes(mode);
+  const readOnly = isReadOnly(mode);
   if (cap.access_type === 'block' || (cap.block && !cap.mount)) return { access: 'block', mode, readOnly };
   if (cap.access_type !== 'mount' && !cap.mount) throw invalidArgument('volume_capability needs mount or block access');
-  if (MULTI_NODE_WRITER.includes(mode)) {
+  if (isMultiNodeWriter(mode)) {
     throw invalidArgument(`access mode ${mode} is only supported for block volumes (a filesystem cannot be mounted on two nodes at once)`);
   }
   const requested = (cap.mount?.fs_type || volumeContext[CTX_FS_TYPE] || DEFAULT_FS_TYPE).toLowerCase();

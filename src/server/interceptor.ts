@@ -3,6 +3,7 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceError
 import { Metadata } from '@grpc/grpc-js';
 import { Code, CsiError } from '../csi/errors.js';
 import type { Logger } from '../log/logger.js';
+import { CallStats, runWithCallStats } from './call-stats.js';
 import type { CallContext, UnaryHandler } from './handler.js';
 import { redactSecrets, requestIds } from './redact.js';
 
@@ -45,8 +46,9 @@ function toServiceError(code: Code, message: string): Partial<ServiceError> {
 
 /**
  * The one wrapper around every RPC: request id, one log line per call (rpc, ids,
- * gRPC code, duration), secrets redacted, CsiError mapped to its code and anything
- * else to INTERNAL with a generic message (the stack stays in the log).
+ * gRPC code, duration and, for calls that used LINSTOR, `linstorMs` / `linstorCalls`: how
+ * much of the duration was waiting for LINSTOR), secrets redacted, CsiError mapped to its
+ * code and anything else to INTERNAL with a generic message (the stack stays in the log).
  */
 export function wrapUnary<Req, Res>(
   rpc: string,
@@ -76,13 +78,20 @@ export function wrapUnary<Req, Res>(
     }
     if (log.isLevelEnabled('debug')) log.debug({ request: redactSecrets(req, opts.secretFields) }, 'request');
     const ctx: CallContext = { log, requestId, signal: abort.signal };
+    const stats = new CallStats();
     opts.tracker.enter();
     const finish = (code: Code, err?: unknown, res?: Res): void => {
       if (timer) clearTimeout(timer);
       call.removeListener('cancelled', onCancel);
       opts.shutdownSignal.removeEventListener('abort', onShutdown);
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const fields = { code: Code[code], durationMs: Math.round(durationMs * 1000) / 1000 };
+      const fields: Record<string, unknown> = { code: Code[code], durationMs: round3(durationMs) };
+      const linstorMs = stats.linstorMs(performance.now());
+      if (stats.linstorCalls > 0 || linstorMs > 0) {
+        fields['linstorMs'] = round3(linstorMs);
+        fields['linstorCalls'] = stats.linstorCalls;
+        if (stats.linstorQueuedMs > 0) fields['linstorQueuedMs'] = round3(stats.linstorQueuedMs);
+      }
       if (code === Code.OK) {
         log.info(fields, 'ok');
         if (log.isLevelEnabled('debug')) log.debug({ response: redactSecrets(res, opts.secretFields) }, 'response');
@@ -102,7 +111,7 @@ export function wrapUnary<Req, Res>(
     };
     let p: Promise<Res>;
     try {
-      p = handler(req, ctx);
+      p = runWithCallStats(stats, () => handler(req, ctx));
     } catch (e) {
       p = Promise.reject(e);
     }
@@ -127,6 +136,8 @@ export function unimplementedStream(
     call.emit('error', toServiceError(Code.UNIMPLEMENTED, `${rpc} is not implemented by this driver`));
   };
 }
+
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 function causeText(e: Error): string | undefined {
   const c = (e as { cause?: unknown }).cause;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Endpoint } from '../config/config.js';
 import { unimplemented, type CsiError } from '../csi/errors.js';
@@ -36,6 +37,8 @@ export interface CsiServer {
 
 export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer> {
   const shutdownCtl = new AbortController();
+  // Every call in flight listens for shutdown; hundreds at once are normal, not a leak.
+  setMaxListeners(0, shutdownCtl.signal);
   const tracker = new CallTracker();
   const icOpts: InterceptorOptions = {
     log: opts.log,

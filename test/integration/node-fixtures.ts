@@ -1,9 +1,11 @@
 /**
- * Loop devices and mounts for the node integration tests. Everything lives under one temp dir;
- * cleanup unmounts only mounts under that dir and detaches only loop devices still backed by
- * our own files, so concurrent suites on the same machine are never touched.
+ * Fixtures for the node integration tests: loop devices and mounts (node-ops), and the CSI
+ * requests and error checks the node-service suite sends over the real socket. Everything lives
+ * under one temp dir; cleanup unmounts only mounts under that dir and detaches only loop devices
+ * still backed by our own files, so concurrent suites on the same machine are never touched.
  */
 import { execa } from 'execa';
+import { codeOf } from '../helpers/grpc-clients.js';
 import { mkdtemp, rm, truncate, writeFile, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,4 +134,45 @@ export class EmuApi {
   async setNodeProps(node: string, props: Record<string, string>): Promise<void> {
     await this.call('PUT', `/v1/nodes/${node}`, { override_props: props });
   }
+}
+
+/** CSI requests as they go over the wire (proto3 field names, enums by name, int64 as strings). */
+export type AccessMode = 'SINGLE_NODE_WRITER' | 'SINGLE_NODE_READER_ONLY' | 'SINGLE_NODE_MULTI_WRITER' | 'MULTI_NODE_READER_ONLY' | 'MULTI_NODE_MULTI_WRITER';
+export interface WireCapability {
+  mount?: { fs_type: string; mount_flags: string[] };
+  block?: Record<string, never>;
+  access_mode: { mode: AccessMode };
+}
+
+export const mountCap = (fs_type: string, mode: AccessMode = 'SINGLE_NODE_WRITER', mount_flags: string[] = []): WireCapability => ({
+  mount: { fs_type, mount_flags },
+  access_mode: { mode },
+});
+export const blockCap = (mode: AccessMode = 'SINGLE_NODE_WRITER'): WireCapability => ({ block: {}, access_mode: { mode } });
+
+export const stageReq = (volume_id: string, staging_target_path: string, volume_capability: WireCapability, volume_context: Record<string, string> = {}) => ({
+  volume_id,
+  staging_target_path,
+  volume_capability,
+  volume_context,
+  publish_context: {},
+  secrets: {},
+});
+export const pubReq = (volume_id: string, staging_target_path: string, target_path: string, volume_capability: WireCapability, readonly = false) => ({
+  volume_id,
+  staging_target_path,
+  target_path,
+  volume_capability,
+  readonly,
+  volume_context: {},
+  publish_context: {},
+  secrets: {},
+});
+
+/** The gRPC status code and message of a call that must fail (fails the test when it succeeds). */
+export async function failure(p: Promise<unknown>): Promise<{ code: number; message: string }> {
+  const r = await codeOf(p);
+  if (r === undefined) throw new Error('expected the call to fail with a gRPC status, but it succeeded');
+  if (typeof r.code !== 'number') throw new Error(`expected a gRPC status, got ${String(r.details)}`);
+  return { code: r.code, message: r.details };
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError, parseServeArgs, DEFAULT_CSI_ENDPOINT } from '../../src/config/config.js';
-import { parseDuration, parseSize } from '../../src/config/flags.js';
+import { parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, wantsHelp } from '../../src/config/flags.js';
 
 const LS = { LS_CONTROLLERS: 'http://ctrl:3370' };
 
@@ -90,6 +90,34 @@ test('durations and sizes', () => {
   assert.is(parseSize('x', '512M'), 512 * 1024 ** 2);
   assert.is(parseSize('x', '1GB'), 1e9);
   assert.throws(() => parseSize('--pool-size', '-3'), /--pool-size/);
+  // The emulator's spellings (Kubernetes-style binary suffixes) too.
+  assert.is(parseSize('x', '20Gi'), 20 * 1024 ** 3);
+  assert.is(parseSize('x', '10G'), 10 * 1024 ** 3);
+  assert.is(parseSize('x', '1000'), 1000);
+  assert.is(configError(() => parseSize('--pool-size', '12XB')).flag, '--pool-size');
+  assert.is(configError(() => parseSize('--pool-size', '-1G')).flag, '--pool-size');
+});
+
+test('listen addresses', () => {
+  assert.equal(parseListen('--listen', '127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+  assert.equal(parseListen('--listen', '[::1]:3370'), { host: '::1', port: 3370 });
+  assert.equal(parseListen('--listen', ':3370'), { host: '127.0.0.1', port: 3370 });
+  assert.is(configError(() => parseListen('--listen', 'nohost')).flag, '--listen');
+  assert.is(configError(() => parseListen('--listen', '127.0.0.1:70000')).flag, '--listen');
+});
+
+test('positional arguments and --help', () => {
+  const specs = [{ name: 'json', boolean: true, help: 'json' }];
+  const parsed = parseFlags(['nodes', '--json'], specs);
+  assert.equal(parsed.positionals, ['nodes']);
+  rejectExtraPositionals(parsed, 1);
+  const e = configError(() => rejectExtraPositionals(parseFlags(['nodes', 'extra'], specs), 1, '; one view only'));
+  assert.is(e.flag, 'extra');
+  assert.is(e.message, 'unexpected argument "extra"; one view only');
+  assert.is(configError(() => rejectExtraPositionals(parsed)).flag, 'nodes');
+  assert.ok(wantsHelp(['nodes', '-h']));
+  assert.ok(wantsHelp(['--help']));
+  assert.not.ok(wantsHelp(['nodes', '--json']));
 });
 
 test.run();

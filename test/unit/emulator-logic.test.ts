@@ -4,7 +4,6 @@ import { validNodeName, validPoolName, validRscName } from '../../src/emulator/n
 import { place } from '../../src/emulator/placement.js';
 import { type EmuState, type RdRec, emptyState, newDrbd } from '../../src/emulator/state.js';
 import { resourceView, runTool, statusText } from '../../src/emulator/drbd.js';
-import { parseListen, parseSize } from '../../src/cli/emulator.js';
 
 test('LINSTOR name rules', () => {
   for (const ok of ['ab', '_x', 'pvc-0a1b', 'A'.repeat(48)]) assert.ok(validRscName(ok), ok);
@@ -13,18 +12,6 @@ test('LINSTOR name rules', () => {
   assert.not.ok(validPoolName('ab'));
   assert.ok(validNodeName('node-a'));
   assert.not.ok(validNodeName('-x'));
-});
-
-test('size and listen flags', () => {
-  assert.is(parseSize('20GiB'), 20 * 1024 ** 3);
-  assert.is(parseSize('512MiB'), 512 * 1024 ** 2);
-  assert.is(parseSize('10G'), 10 * 1024 ** 3);
-  assert.is(parseSize('1000'), 1000);
-  assert.is(parseSize('12XB'), undefined);
-  assert.is(parseSize('-1G'), undefined);
-  assert.equal(parseListen('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
-  assert.equal(parseListen('[::1]:3370'), { host: '::1', port: 3370 });
-  assert.is(parseListen('nohost'), undefined);
 });
 
 function cluster(): EmuState {

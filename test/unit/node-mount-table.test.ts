@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isFsReadOnly, isReadOnly, MountTableParseError, parseFindmntJson, topMountAt } from '../../src/node-ops/mount-table.js';
+import { isFsReadOnly, isReadOnly, MountTableParseError, parseFindmntJson, parseMountInfo, topMountAt, unescapeMountInfo } from '../../src/node-ops/mount-table.js';
 import { majMin } from '../../src/node-ops/fs.js';
 
 // findmnt -J -l -o TARGET,SOURCE,FSTYPE,OPTIONS,MAJ:MIN,FS-OPTIONS (util-linux 2.38)
@@ -46,6 +46,45 @@ test('empty output is an empty table; garbage is an error', () => {
   assert.throws(() => parseFindmntJson('{'), (e: unknown) => e instanceof MountTableParseError);
   assert.throws(() => parseFindmntJson('{"x":[]}'), (e: unknown) => e instanceof MountTableParseError);
   assert.throws(() => parseFindmntJson('{"filesystems":[{"target":5}]}'), (e: unknown) => e instanceof MountTableParseError);
+});
+
+// /proc/self/mountinfo for the same table as FLAT (kernel 6.x), plus an optional field list and escapes.
+const MOUNTINFO = [
+  '22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw',
+  '40 22 147:1000 / /var/lib/kubelet/plugins/x/globalmount rw,relatime shared:20 - xfs /dev/drbd1000 rw,nouuid',
+  '41 22 147:1000 / /var/lib/kubelet/pods/p/volumes/v\\040x/mount ro,relatime shared:20 - xfs /dev/drbd1000 rw,nouuid',
+  '42 22 0:5 /drbd1001 /pods/blk rw,nosuid shared:2 - devtmpfs udev rw',
+  '43 22 7:1 / /stack rw - ext4 /dev/loop1 rw',
+  '44 43 7:2 / /stack ro - ext4 /dev/loop2 ro,errors=remount-ro',
+  '45 22 0:22 / /proc rw master:3 propagate_from:1 - proc proc rw',
+  '46 22 7:3 / /a\\011tab\\012nl\\134bs\\303\\251 rw - ext4 /dev/loop3 rw',
+].join('\n') + '\n';
+
+test('mountinfo: same entries as findmnt (bind source with [root], merged options, escapes)', () => {
+  const t = parseMountInfo(MOUNTINFO);
+  const f = parseFindmntJson(FLAT);
+  assert.is(t.length, 8);
+  for (const i of [0, 1, 2, 3, 4]) assert.equal(t[i], f[i], `entry ${i}`);
+  // Like findmnt's OPTIONS: the mount's options, then the superblock's without its rw/ro.
+  assert.equal(t[5]?.options, ['ro', 'errors=remount-ro']);
+  assert.is(t[2]?.target, '/var/lib/kubelet/pods/p/volumes/v x/mount');
+  assert.ok(isReadOnly(t[2]!));
+  assert.not.ok(isFsReadOnly(t[2]!));
+  assert.is(t[3]?.source, 'udev[/drbd1001]');
+  assert.is(topMountAt(t, '/stack')?.source, '/dev/loop2');
+  assert.ok(isFsReadOnly(topMountAt(t, '/stack')!));
+  assert.is(t[6]?.source, 'proc');
+  assert.is(t[7]?.target, '/a\ttab\nnl\\bsé');
+  assert.equal(parseMountInfo(''), []);
+  assert.throws(() => parseMountInfo('1 2 3\n'), (e: unknown) => e instanceof MountTableParseError);
+  assert.throws(() => parseMountInfo('22 1 x / / rw - ext4 /dev/vda rw\n'), (e: unknown) => e instanceof MountTableParseError);
+});
+
+test('mountinfo unescape: only three-digit octal escapes', () => {
+  assert.is(unescapeMountInfo('plain'), 'plain');
+  assert.is(unescapeMountInfo('a\\040b'), 'a b');
+  assert.is(unescapeMountInfo('a\\04'), 'a\\04');
+  assert.is(unescapeMountInfo('\\134040'), '\\040');
 });
 
 test('dev_t to major:minor', () => {

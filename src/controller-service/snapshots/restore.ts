@@ -7,7 +7,7 @@
  */
 import { Code, CsiError, invalidArgument, outOfRange, unavailable } from '../../csi/errors.js';
 import type { CallContext } from '../../server/handler.js';
-import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_CONNECTED, FAIL_NOT_FOUND_RSC_GRP, FAIL_NOT_FOUND_SNAPSHOT } from '../../linstor/apicallrc.js';
+import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_CONNECTED, FAIL_NOT_FOUND_SNAPSHOT } from '../../linstor/apicallrc.js';
 import { LinstorApiError } from '../../linstor/errors.js';
 import type { ResourceDefinition, Snapshot } from '../../linstor/types.js';
 import type { CreatePlan } from '../create-volume.js';
@@ -77,12 +77,7 @@ async function createTargetRd(deps: SnapshotDeps, plan: CreatePlan, key: string,
       await deps.linstor.resourceDefinitions.create(body, o);
       return;
     } catch (e) {
-      if (e instanceof LinstorApiError && e.is(FAIL_NOT_FOUND_RSC_GRP) && attempt === 0) {
-        // The group went with its last volume meanwhile: recreate it.
-        deps.groups.forget(plan.group.name);
-        await deps.groups.ensure(plan.group, ctx);
-        continue;
-      }
+      if (attempt === 0 && (await deps.groups.recreateIfMissing(e, plan.group, ctx))) continue;
       if (e instanceof LinstorApiError && e.is(FAIL_EXISTS_RSC_DFN) && attempt === 0) {
         const rd = await linstorCall(`looking up volume ${plan.rdName}`, () => deps.linstor.resourceDefinitions.get(plan.rdName, o));
         if (!isOurUnfinished(rd, plan, key)) throw new CsiError(Code.ABORTED, `volume ${plan.rdName} is being created by another request; retry`);

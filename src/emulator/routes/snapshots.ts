@@ -376,7 +376,7 @@ export function register(r: Router, core: Core): void {
     req.rd = rd.name;
     let status = 'COMPLETE';
     if (rd.flags.includes('FAILED') || rd.resources.some((x) => !findNode(core.state, x.node)?.online)) status = 'FAILED';
-    else if (rd.flags.includes('CLONING')) status = 'CLONING';
+    else if (rd.flags.includes('CLONING') || core.deployingClones.has(rd.name.toUpperCase())) status = 'CLONING';
     return ok({ status });
   });
 }
@@ -405,9 +405,17 @@ async function runClone(core: Core, srcName: string, cloneName: string, pairs: {
         const f = `volumes/${rd.uuid}/${vd.nr}.img`;
         if (made.includes(f)) vd.file = f;
       }
-      rd.flags = rd.flags.filter((f) => f !== 'CLONING');
-      const m = maintain(core, rd);
-      await settle(core, rd, m.removed);
+      // Like LINSTOR, the clone is COMPLETE only once its devices are up: readers polling the
+      // status between clearing the flag and the deployment must still see CLONING.
+      const key = rd.name.toUpperCase();
+      core.deployingClones.add(key);
+      try {
+        rd.flags = rd.flags.filter((f) => f !== 'CLONING');
+        const m = maintain(core, rd);
+        await settle(core, rd, m.removed);
+      } finally {
+        core.deployingClones.delete(key);
+      }
     });
     core.log.debug({ src: srcName, clone: cloneName }, 'clone complete');
   } catch (e) {
