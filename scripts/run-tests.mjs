@@ -11,13 +11,36 @@ const root = new URL('..', import.meta.url).pathname;
 const all = ['unit', 'integration', 'e2e', 'deploy', 'sanity'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 
-function run(cmd, args, env = {}) {
+// A suite that leaves a handle open (a server a failed test never stopped) would keep its
+// process alive after uvu's summary; a suite that hangs would stall CI. Both are ended here.
+const EXIT_GRACE_MS = 20_000;
+const SUITE_TIMEOUT_MS = 30 * 60_000;
+
+function run(cmd, args, env = {}, summaryRe = null) {
   return new Promise((resolve) => {
     let out = '';
+    let note = '';
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+    const kill = (why) => {
+      note = why;
+      process.stderr.write(`\nrun-tests: ${why}; killing it\n`);
+      child.kill('SIGKILL');
+    };
+    const timeout = setTimeout(() => kill(`${args.join(' ')} ran longer than ${SUITE_TIMEOUT_MS / 60_000} minutes`), SUITE_TIMEOUT_MS);
+    let grace;
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+      if (summaryRe && !grace && summaryRe.test(strip(out))) {
+        grace = setTimeout(() => kill(`${args.join(' ')} finished its tests but did not exit (an open handle)`), EXIT_GRACE_MS);
+      }
+    });
     child.stderr.on('data', (d) => { process.stderr.write(d); });
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+    child.on('close', (code) => {
+      clearTimeout(timeout);
+      clearTimeout(grace);
+      resolve({ code: code ?? 1, out, note });
+    });
   });
 }
 
@@ -30,14 +53,15 @@ async function uvuSuite(name) {
     return { passed: 0, failed: 1, skipped: 0 };
   }
   console.log(`\n== ${name} (uvu test/${name})`);
-  const { code, out } = await run(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', `test/${name}`, '.test.ts$'], { FORCE_COLOR: '0' });
+  const { code, out, note } = await run(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', `test/${name}`, '.test.ts$'], { FORCE_COLOR: '0' }, /Duration:/);
   const text = strip(out);
   const num = (label) => Number((text.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? 0);
   const total = num('Total');
   const passed = num('Passed');
   const skipped = num('Skipped');
   let failed = total - passed - skipped;
-  if (code !== 0 && failed === 0) failed = 1; // a crash before the summary is a failure
+  // A crash before the summary is a failure; so is a suite that had to be killed after it.
+  if ((code !== 0 || note) && failed === 0) failed = 1;
   return { passed, failed, skipped };
 }
 

@@ -8,6 +8,7 @@
  * each host would. Every node's driver runs its DRBD tools through that node's emulator
  * stand-ins and finds devices under that node's emulated /dev.
  */
+import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
 import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
@@ -111,6 +112,7 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
         o.log.warn({ err: e, node: d.node }, 'driver did not stop cleanly');
       }
     }
+    await releaseDevices(emulator, o.log);
     await emulator.stop();
   };
   try {
@@ -153,6 +155,47 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
     drivers,
     stop: () => (stopping ??= stopAll()),
   };
+}
+
+/**
+ * Undoes what a client left staged or published on the emulator's devices (anywhere in the
+ * mount table, e.g. csi-sanity's staging dir): those mounts would keep the loop devices
+ * attached and leave mounts of a stopped cluster behind. Mounts of a device's filesystem
+ * share its maj:min; binds of a device node show it as the target's rdev. Also clears the
+ * kernel read-only flag a read-only stage set, which outlives the loop device's detach.
+ */
+export async function releaseDevices(emulator: Pick<EmulatorHandle, 'nodes' | 'nodeDevRoot'>, log: Logger): Promise<void> {
+  const ops = createNodeOps({ clock: systemClock, log: log.child({ component: 'node-ops' }) });
+  const devices = new Map<string, string>();
+  for (const node of emulator.nodes) {
+    const root = join(emulator.nodeDevRoot(node), 'drbd', 'by-res');
+    for (const rsc of await readdir(root).catch(() => [] as string[])) {
+      for (const vol of await readdir(join(root, rsc)).catch(() => [] as string[])) {
+        const dev = join(root, rsc, vol);
+        const num = await ops.fs.deviceNumber(dev).catch(() => undefined);
+        if (num !== undefined) devices.set(num, dev);
+      }
+    }
+  }
+  if (devices.size === 0) return;
+  const table = await ops.mounter.list();
+  const targets: string[] = [];
+  // Latest first: a publish (bind) sits above the staging mount it came from.
+  for (const m of [...table].reverse()) {
+    if (targets.includes(m.target)) continue;
+    if (devices.has(m.majMin)) targets.push(m.target);
+    // Only device-node filesystems can hold a bind of a device node; never stat other mounts (a dead network mount hangs).
+    else if ((m.fstype === 'devtmpfs' || m.fstype === 'tmpfs') && devices.has((await ops.fs.deviceNumber(m.target).catch(() => undefined)) ?? '')) targets.push(m.target);
+  }
+  for (const t of targets) {
+    try {
+      await ops.mounter.unmount(t, { busyRetries: 2, retryDelayMs: 500 });
+      log.info({ target: t }, 'unmounted a leftover mount of an emulated volume');
+    } catch (e) {
+      log.warn({ target: t, err: (e as Error).message }, 'could not unmount a leftover mount of an emulated volume; its loop device stays attached');
+    }
+  }
+  for (const dev of devices.values()) await ops.blockdev.setReadOnly(dev, false).catch(() => undefined);
 }
 
 function value(parsed: ReturnType<typeof parseFlags>, name: string, env: NodeJS.ProcessEnv): { value: string; source: string } | undefined {

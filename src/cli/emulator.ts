@@ -34,9 +34,10 @@ const USAGE = formatHelp(
 interface Flags {
   listen: { host: string; port: number };
   stateDir: string;
-  nodes: string[];
+  /** Undefined when not given, so a restarted emulator only warns about settings really asked for. */
+  nodes?: string[];
   poolSize: number;
-  poolName: string;
+  poolName?: string;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -53,7 +54,7 @@ function parseEmulatorArgs(argv: readonly string[]): Flags {
   if (stateDir.trim() === '') throw new ConfigError('--state-dir', '--state-dir: must not be empty');
   const listen = last(parsed, 'listen');
   const nodesRaw = last(parsed, 'nodes');
-  let nodes = DEFAULT_NODES;
+  let nodes: string[] | undefined;
   if (nodesRaw !== undefined) {
     nodes = nodesRaw.split(',').map((s) => s.trim()).filter((s) => s !== '');
     const bad = nodes.find((n) => !validNodeName(n));
@@ -63,16 +64,16 @@ function parseEmulatorArgs(argv: readonly string[]): Flags {
   const sizeRaw = last(parsed, 'pool-size');
   const poolSize = sizeRaw === undefined ? DEFAULT_POOL_SIZE : parseSize('--pool-size', sizeRaw);
   if (poolSize < 1024 * 1024) throw new ConfigError('--pool-size', `--pool-size: expected a size of at least 1MiB like 20GiB, got '${sizeRaw}'`);
-  const poolName = last(parsed, 'pool-name') ?? DEFAULT_POOL_NAME;
-  if (!validPoolName(poolName)) throw new ConfigError('--pool-name', `--pool-name: invalid storage pool name '${poolName}' (3-48 chars, letter or _ first)`);
+  const poolName = last(parsed, 'pool-name');
+  if (poolName !== undefined && !validPoolName(poolName)) throw new ConfigError('--pool-name', `--pool-name: invalid storage pool name '${poolName}' (3-48 chars, letter or _ first)`);
   const logLevel = last(parsed, 'log-level') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('--log-level', `--log-level: unknown level '${logLevel}'`);
   return {
     listen: listen === undefined ? { host: '127.0.0.1', port: 3370 } : parseListen('--listen', listen),
     stateDir,
-    nodes,
+    ...(nodes !== undefined ? { nodes } : {}),
     poolSize,
-    poolName,
+    ...(poolName !== undefined ? { poolName } : {}),
     logLevel: logLevel as Flags['logLevel'],
   };
 }
@@ -103,9 +104,9 @@ export async function runEmulator(
       host: flags.listen.host,
       port: flags.listen.port,
       stateDir: flags.stateDir,
-      nodes: flags.nodes,
+      ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
       poolSize: flags.poolSize,
-      poolName: flags.poolName,
+      ...(flags.poolName !== undefined ? { poolName: flags.poolName } : {}),
       log,
     });
   } catch (e) {

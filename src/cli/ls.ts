@@ -4,7 +4,7 @@
  * An operator's view of any LINSTOR controller (real or emulated), built on the client:
  * aligned tables by default (sizes in human units, states coloured on a TTY), JSON with --json.
  */
-import { ConfigError, flagValue, formatHelp, parseBool, parseFlags, parsePositiveInt, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
+import { ConfigError, flagValue, formatHelp, parseBool, parseDuration, parseFlags, parsePositiveInt, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
 import { HttpLinstorClient } from '../linstor/http-client.js';
 import { LinstorApiError, LinstorConfigError, LinstorUnavailableError } from '../linstor/errors.js';
 import { linstorConnectionFromEnv, parseEndpoints, hasTlsMaterial, type LinstorConnectionOptions } from '../linstor/options.js';
@@ -43,7 +43,8 @@ const LS_FLAGS: readonly FlagSpec[] = [
   { name: 'linstor-endpoint', placeholder: 'URL[,URL...]', help: 'controller(s)', default: 'env LS_CONTROLLERS, else http://127.0.0.1:3370' },
   { name: 'linstor-skip-tls-verification', boolean: true, help: 'do not verify the controller\'s certificate' },
   { name: 'bearer-token', placeholder: 'FILE', help: 'bearer token file (env LS_BEARER_TOKEN_FILE)' },
-  { name: 'timeout', placeholder: 'MS', help: 'per-request timeout in milliseconds', default: '10000' },
+  { name: 'linstor-request-timeout', placeholder: 'DURATION', help: 'timeout of one LINSTOR request, as for serve', default: '10s' },
+  { name: 'timeout', placeholder: 'MS', help: 'the same in milliseconds (older spelling)' },
 ];
 
 export const LS_USAGE = formatHelp(
@@ -83,11 +84,19 @@ function parseArgs(argv: readonly string[]): LsArgs {
     return f !== undefined && parseBool(f.source, f.value);
   };
   const timeout = flagValue(parsed, 'timeout');
+  const requestTimeout = flagValue(parsed, 'linstor-request-timeout');
+  if (timeout && requestTimeout) throw new ConfigError('--timeout', 'give --linstor-request-timeout or --timeout, not both');
+  let timeoutMs = 10_000;
+  if (timeout) timeoutMs = parsePositiveInt(timeout.source, timeout.value);
+  if (requestTimeout) {
+    timeoutMs = parseDuration(requestTimeout.source, requestTimeout.value);
+    if (timeoutMs <= 0) throw new ConfigError(requestTimeout.source, `${requestTimeout.source} must be longer than 0, e.g. 10s`);
+  }
   const out: LsArgs = {
     view,
     json: bool('json'),
     skipTls: bool('linstor-skip-tls-verification'),
-    timeoutMs: timeout ? parsePositiveInt(timeout.source, timeout.value) : 10_000,
+    timeoutMs,
   };
   const endpoint = flagValue(parsed, 'linstor-endpoint');
   if (endpoint !== undefined) out.endpoint = endpoint.value;

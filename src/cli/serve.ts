@@ -1,4 +1,5 @@
-import { ConfigError, parseServeArgs, serveHelp, wantsHelp, type Config } from '../config/config.js';
+import { checkLinstorFiles, ConfigError, parseServeArgs, serveHelp, wantsHelp, type Config } from '../config/config.js';
+import { driverVersion } from '../identity/plugin-info.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { startDriver } from '../driver.js';
 import type { CliIo } from './main.js';
@@ -9,9 +10,14 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv, io: CliIo
     io.stdout.write(serveHelp());
     return 0;
   }
+  if (argv.includes('--version') || argv.includes('-version')) {
+    io.stdout.write(`linstor-csi ${driverVersion()}\n`);
+    return 0;
+  }
   let config: Config;
   try {
     config = parseServeArgs(argv, env);
+    checkLinstorFiles(config.linstor, env);
   } catch (e) {
     if (e instanceof ConfigError) {
       io.stderr.write(`linstor-csi serve: ${e.message}\n`);

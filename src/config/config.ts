@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { LinstorConfigError } from '../linstor/errors.js';
-import { linstorConnectionFromEnv, type LinstorConnectionOptions } from '../linstor/options.js';
+import { linstorConnectionFromEnv, parseEndpoints, type LinstorConnectionOptions } from '../linstor/options.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
 import {
   ConfigError,
@@ -63,6 +64,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the DRBD device to appear', default: '30s' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish after SIGTERM', default: '30s' },
+  { name: 'version', boolean: true, help: 'print the version and exit' },
 ];
 
 function spec(name: string): FlagSpec {
@@ -126,6 +128,10 @@ export function linstorConnectionConfig(parsed: ParsedFlags, env: Record<string,
   }
   let cfg: LinstorConnectionOptions;
   try {
+    // An empty list (e.g. "," or " ") must not silently fall back to the client's default controller.
+    if (parseEndpoints(ep.value).length === 0) {
+      throw new ConfigError(ep.source, `${ep.source} lists no controller; use e.g. http://linstor-controller:3370`);
+    }
     cfg = linstorConnectionFromEnv({ ...env, LS_CONTROLLERS: ep.value });
   } catch (e) {
     if (e instanceof LinstorConfigError) {
@@ -133,9 +139,6 @@ export function linstorConnectionConfig(parsed: ParsedFlags, env: Record<string,
       throw new ConfigError(flag, `${e.message}`);
     }
     throw e;
-  }
-  if (cfg.endpoints.length === 0) {
-    throw new ConfigError(ep.source, `${ep.source} lists no controller; use e.g. http://linstor-controller:3370`);
   }
   if ((cfg.certFile ?? cfg.cert) !== undefined && (cfg.keyFile ?? cfg.key) === undefined) {
     throw new ConfigError('LS_USER_KEY', 'a LINSTOR client certificate (LS_USER_CERTIFICATE) needs its key: set LS_USER_KEY too');
@@ -152,9 +155,36 @@ export function linstorConnectionConfig(parsed: ParsedFlags, env: Record<string,
   const token = required(parsed, 'bearer-token', env);
   cfg.skipTlsVerify = parseBool(skip.source, skip.value);
   cfg.timeoutMs = parseDuration(timeout.source, timeout.value);
+  if (cfg.timeoutMs <= 0) {
+    throw new ConfigError(timeout.source, `${timeout.source} must be longer than 0 (every LINSTOR request would time out at once), e.g. 60s`);
+  }
   cfg.maxConcurrency = parsePositiveInt(conc.source, conc.value);
   if (token) cfg.bearerTokenFile = token.value;
   return cfg;
+}
+
+/**
+ * Checks that the files the LINSTOR connection needs (CA, client certificate and key, bearer
+ * token) can be read, naming the env variable or flag at fault. Separate from parsing, which
+ * must also work where those paths only exist inside the container (manifest checks).
+ */
+export function checkLinstorFiles(cfg: LinstorConnectionOptions, env: Record<string, string | undefined>): void {
+  const envName = (name: string): string => (env[name] !== undefined && env[name]?.trim() !== '' ? name : `${name}_FILE`);
+  const files: Array<{ file: string | undefined; flag: string; what: string }> = [
+    { file: cfg.caFile, flag: envName('LS_ROOT_CA'), what: 'CA certificate' },
+    { file: cfg.certFile, flag: envName('LS_USER_CERTIFICATE'), what: 'client certificate' },
+    { file: cfg.keyFile, flag: envName('LS_USER_KEY'), what: 'client key' },
+    { file: cfg.bearerTokenFile, flag: '--bearer-token', what: 'bearer token (--bearer-token or LS_BEARER_TOKEN_FILE)' },
+  ];
+  for (const { file, flag, what } of files) {
+    if (file === undefined) continue;
+    try {
+      readFileSync(file);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new ConfigError(flag, `${flag}: cannot read the LINSTOR ${what} file "${file}" (${why}); fix the path or mount the file`);
+    }
+  }
 }
 
 /** Parses `linstor-csi serve` flags and env into one validated Config; throws ConfigError. */

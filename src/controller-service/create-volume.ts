@@ -189,12 +189,13 @@ async function existingVolume(
 
 async function newVolume(deps: CreateVolumeDeps, plan: CreatePlan, ctx: CallContext): Promise<CreateVolumeResponse> {
   const wantNodes = needsNodes(plan.params, plan.topology) && !plan.request.volume_content_source;
-  const [ensured, nodes] = await Promise.all([
-    deps.groups.ensure(plan.group, ctx),
-    wantNodes ? deps.nodes.list(ctx) : Promise.resolve(undefined),
-  ]);
+  // Both run at once; the listing's failure is handled below, after the group's outcome is known.
+  const listing = wantNodes ? deps.nodes.list(ctx) : Promise.resolve(undefined);
+  listing.catch(() => undefined);
+  const ensured = await deps.groups.ensure(plan.group, ctx);
   let rdMayExist = false;
   try {
+    const nodes = await listing;
     if (plan.request.volume_content_source && deps.contentSource) {
       rdMayExist = true;
       const { contentSource } = await deps.contentSource({ plan, deps, ctx, addReplicas: () => addReplicas(deps, plan, ctx) });
@@ -209,6 +210,8 @@ async function newVolume(deps: CreateVolumeDeps, plan: CreatePlan, ctx: CallCont
     const err = toCsiErrorOrSelf(e, `creating volume ${plan.rdName}`);
     // ABORTED = someone else owns the RD; never delete theirs.
     if (rdMayExist && err.code !== Code.ABORTED) await cleanup(deps, plan, ensured.created, ctx);
+    // Failed before any RD existed (e.g. no node matches the topology): the group this call made goes too.
+    else if (!rdMayExist) await removeCreatedGroup(deps, plan, ensured.created, ctx);
     throw err;
   }
 }
@@ -273,6 +276,11 @@ async function cleanup(deps: CreateVolumeDeps, plan: CreatePlan, groupCreated: b
   } catch (e) {
     ctx.log.warn({ err: e, volume: plan.rdName }, 'could not remove the partly created volume; DeleteVolume or a retry will');
   }
+  await removeCreatedGroup(deps, plan, groupCreated, ctx);
+}
+
+/** A generated group this call created, if no volume uses it (best effort, not bound to the call's signal). */
+async function removeCreatedGroup(deps: CreateVolumeDeps, plan: CreatePlan, groupCreated: boolean, ctx: CallContext): Promise<void> {
   if (groupCreated && plan.group.generated) await deps.groups.deleteIfUnused(plan.group.name, { signal: new AbortController().signal, log: ctx.log });
 }
 

@@ -12,7 +12,7 @@ import type { ResourceDefinition } from '../linstor/types.js';
 import type { ControllerDeps, GroupReconciler } from './deps.js';
 import { linstorCall, toCsiError } from './linstor-errors.js';
 import { isGeneratedResourceGroup, isValidVolumeId } from './naming.js';
-import { PROP_DELETED } from './props.js';
+import { PROP_DELETED, PROP_PROVISIONED_BY } from './props.js';
 import { isDeleting, isDisklessResource } from './volume-condition.js';
 import { isHidden, requireVolumeId, viewResources } from './volumes.js';
 
@@ -30,7 +30,12 @@ export async function deleteVolume(deps: DeleteVolumeDeps, req: DeleteVolumeRequ
       viewResources(deps.linstor, id, ctx),
     ]);
     const rd = rds.find((r) => r.name.toLowerCase() === id.toLowerCase());
-    if (!rd || isHidden(rd)) return {};
+    if (!rd) return {};
+    if (isHidden(rd)) {
+      // Deleted before: finish what an interrupted attempt left (resources, the RD once no snapshot is left).
+      await hide(deps, rd, ctx);
+      return {};
+    }
     const inUse = resources.filter((r) => r.state?.in_use === true);
     if (inUse.length > 0) {
       throw failedPrecondition(
@@ -58,13 +63,19 @@ export async function deleteVolume(deps: DeleteVolumeDeps, req: DeleteVolumeRequ
   });
 }
 
-/** Keeps the RD for its snapshots, without resources or volume definitions, marked deleted. */
-async function hide(deps: ControllerDeps, rd: ResourceDefinition, ctx: CallContext): Promise<void> {
+/**
+ * Keeps the RD for its snapshots, without resources or volume definitions, marked deleted.
+ * Idempotent: a retry after an interruption completes it. Ends with the snapshot check of
+ * DeleteSnapshot, so a last snapshot deleted meanwhile does not leave the RD behind.
+ */
+async function hide(deps: DeleteVolumeDeps, rd: ResourceDefinition, ctx: CallContext): Promise<void> {
   const id = rd.name;
   const o = { signal: ctx.signal };
-  ctx.log.info({ volume: id }, 'volume has snapshots: keeping its resource definition hidden until they are deleted');
-  await linstorCall(`hiding volume ${id}`, () => deps.linstor.resourceDefinitions.modify(id, { override_props: { [PROP_DELETED]: 'true' } }, o));
-  const resources = await viewResources(deps.linstor, id, ctx);
+  if (!isHidden(rd)) {
+    ctx.log.info({ volume: id }, 'volume has snapshots: keeping its resource definition hidden until they are deleted');
+    await linstorCall(`hiding volume ${id}`, () => deps.linstor.resourceDefinitions.modify(id, { override_props: { [PROP_DELETED]: 'true' } }, o));
+  }
+  const resources = (await viewResources(deps.linstor, id, ctx)).filter((r) => !isDeleting(r));
   for (const r of resources) {
     await linstorCall(`deleting the resource of volume ${id} on node ${r.node_name}`, () => deps.linstor.resources.delete(id, r.node_name, o));
   }
@@ -74,6 +85,15 @@ async function hide(deps: ControllerDeps, rd: ResourceDefinition, ctx: CallConte
       ctx.log.warn({ err: e, volume: id }, 'could not delete a volume definition of a hidden volume');
     });
   }
+  if (await removeIfNoSnapshots(deps, rd, ctx)) ctx.log.info({ volume: id }, 'no snapshot left: removed the volume');
+}
+
+/**
+ * A hidden volume: ours marked deleted, or one the Go driver's DeleteVolume left (provisioned,
+ * no volume definitions left), which it removes with the last snapshot too.
+ */
+function isHiddenOrEmptied(rd: ResourceDefinition): boolean {
+  return isHidden(rd) || (rd.props?.[PROP_PROVISIONED_BY] !== undefined && (rd.volume_definitions ?? []).length === 0);
 }
 
 /**
@@ -81,12 +101,28 @@ async function hide(deps: ControllerDeps, rd: ResourceDefinition, ctx: CallConte
  * is left. Returns whether it was removed.
  */
 export async function removeHiddenVolumeIfUnused(deps: DeleteVolumeDeps, rdName: string, ctx: CallContext): Promise<boolean> {
+  if (!isValidVolumeId(rdName)) return false;
   const o = { signal: ctx.signal };
-  const rds = await linstorCall(`looking up volume ${rdName}`, () => deps.linstor.resourceDefinitions.list({ resourceDefinitions: [rdName] }, o));
+  const rds = await linstorCall(`looking up volume ${rdName}`, () =>
+    deps.linstor.resourceDefinitions.list({ resourceDefinitions: [rdName], withVolumeDefinitions: true }, o),
+  );
   const rd = rds.find((r) => r.name.toLowerCase() === rdName.toLowerCase());
-  if (!rd || !isHidden(rd)) return false;
-  const snaps = await linstorCall(`listing the snapshots of ${rdName}`, () => deps.linstor.snapshots.list(rdName, o));
-  if (snaps.length > 0) return false;
+  if (!rd || !isHiddenOrEmptied(rd)) return false;
+  return removeIfNoSnapshots(deps, rd, ctx);
+}
+
+async function removeIfNoSnapshots(deps: DeleteVolumeDeps, rd: ResourceDefinition, ctx: CallContext): Promise<boolean> {
+  const rdName = rd.name;
+  const o = { signal: ctx.signal };
+  const snaps = await linstorCall(`listing the snapshots of ${rdName}`, async () => {
+    try {
+      return await deps.linstor.snapshots.list(rdName, o);
+    } catch (e) {
+      if (e instanceof LinstorApiError && e.isNotFound()) return undefined; // removed meanwhile
+      throw e;
+    }
+  });
+  if (snaps === undefined || snaps.length > 0) return false;
   await linstorCall(`deleting hidden volume ${rdName}`, () => deps.linstor.resourceDefinitions.delete(rdName, o));
   const rg = rd.resource_group_name;
   if (rg && isGeneratedResourceGroup(rg)) await deps.groups.deleteIfUnused(rg, ctx);

@@ -20,6 +20,8 @@ export interface DesiredGroup {
   generated: boolean;
   selectFilter: AutoSelectFilter;
   props: Record<string, string>;
+  /** Filter fields holding a default rather than a StorageClass value (for conflict messages). */
+  defaulted?: readonly FilterKey[];
 }
 
 export const RG_DESCRIPTION = 'created by linstor-csi for a StorageClass parameter set';
@@ -39,7 +41,8 @@ export function desiredGroup(p: VolumeParameters): DesiredGroup {
   if (p.disklessOnRemaining) f.diskless_on_remaining = true;
   const props = { ...p.properties };
   const name = p.resourceGroup ?? generatedResourceGroupName({ select_filter: f, props });
-  return { name, generated: p.resourceGroup === undefined, selectFilter: f, props };
+  const defaulted: FilterKey[] = p.placementPolicy !== 'Manual' && p.placementCount === undefined ? ['place_count'] : [];
+  return { name, generated: p.resourceGroup === undefined, selectFilter: f, props, ...(defaulted.length > 0 ? { defaulted } : {}) };
 }
 
 type FilterKey = keyof AutoSelectFilter;
@@ -97,8 +100,10 @@ export function planGroup(desired: DesiredGroup, existing: ResourceGroup | undef
       continue;
     }
     if (have !== want) {
+      // A default the StorageClass did not ask for must not read as if it did.
+      const asks = desired.defaulted?.includes(key) ? `${want} (the default: placementCount is not set; set it to ${have} to use this group)` : want;
       throw invalidArgument(
-        `resource group "${desired.name}" already has ${key}=${have}, but the StorageClass asks for ${want}; ` +
+        `resource group "${desired.name}" already has ${key}=${have}, but the StorageClass asks for ${asks}; ` +
           `changing it would affect every volume of the group — use a StorageClass with another resourceGroup, or change the group in LINSTOR`,
       );
     }

@@ -63,8 +63,11 @@ export class Core {
     return this.stopped;
   }
 
-  /** Loads or creates the state, then re-attaches loop devices and re-creates links. */
-  async init(): Promise<void> {
+  /**
+   * Loads or creates the state, then re-attaches loop devices and re-creates links.
+   * Resolves true when the state dir was new (the node and pool settings were used).
+   */
+  async init(): Promise<boolean> {
     const loaded = await loadState(this.cfg.stateDir);
     this.state = loaded ?? this.freshState();
     if (!loaded) await this.store.save(this.state);
@@ -76,6 +79,7 @@ export class Core {
       }
       await this.deployRd(rd);
     }
+    return !loaded;
   }
 
   private freshState(): EmuState {
@@ -133,6 +137,9 @@ export class Core {
     await Promise.allSettled([...this.jobs]);
     await this.lock;
     await this.store.save(this.state);
+    // The by-res links would dangle at /dev/loopN numbers that the kernel hands to the next
+    // user; a node plugin still running must find no device rather than somebody else's.
+    for (const n of this.state.nodes) await this.sats.clearLinks(n.name);
     await this.sats.detachAll();
   }
 

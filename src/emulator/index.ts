@@ -61,6 +61,20 @@ export interface EmulatorHandle {
   stop(): Promise<void>;
 }
 
+/** A restarted emulator keeps its own cluster: say so when the caller asked for another one. */
+function warnIgnoredSettings(core: Core, opts: EmulatorOptions, log: Logger): void {
+  const have = core.state.nodes.map((n) => n.name);
+  const ignored: string[] = [];
+  if (opts.nodes !== undefined && opts.nodes.join(',').toUpperCase() !== have.join(',').toUpperCase()) ignored.push(`nodes ${opts.nodes.join(',')}`);
+  if (opts.poolName !== undefined && !core.state.pools.some((p) => p.name.toUpperCase() === opts.poolName?.toUpperCase())) ignored.push(`pool name ${opts.poolName}`);
+  if (ignored.length > 0) {
+    log.warn(
+      { stateDir: core.cfg.stateDir, nodes: have, ignored },
+      'the state dir already holds a cluster; node and pool settings only shape a new state dir (use an empty --state-dir for a different cluster)',
+    );
+  }
+}
+
 export async function startEmulator(opts: EmulatorOptions): Promise<EmulatorHandle> {
   const stateDir = resolve(opts.stateDir);
   await mkdir(stateDir, { recursive: true });
@@ -77,7 +91,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatorHand
     clock: opts.clock ?? systemClock,
     resyncMs: opts.resyncMs ?? 2000,
   });
-  await core.init();
+  const fresh = await core.init();
+  if (!fresh) warnIgnoredSettings(core, opts, log);
 
   const router = new Router();
   const control = new Control(core);

@@ -162,7 +162,8 @@ export function linstorConnectionFromEnv(env: Readonly<Record<string, string | u
   const tls = hasTlsMaterial(opts);
   const controllers = get(ENV.controllers);
   opts.endpoints = controllers !== undefined ? parseEndpoints(controllers, tls) : [normalizeEndpoint(DEFAULT_ENDPOINT)];
-  if (opts.endpoints.length === 0) opts.endpoints = [normalizeEndpoint(DEFAULT_ENDPOINT)];
+  // A list of only separators is a mistake, not a request for the default controller.
+  if (opts.endpoints.length === 0) throw new LinstorConfigError(`${ENV.controllers} lists no controller ("${controllers ?? ''}"); use e.g. http://linstor-controller:3370`);
   return opts;
 }
 

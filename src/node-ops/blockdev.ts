@@ -17,6 +17,8 @@ async function sysfs(device: string, attr: string): Promise<string | undefined> 
 export interface BlockDev {
   sizeBytes(device: string, signal?: AbortSignal): Promise<number>;
   setReadOnly(device: string, readOnly: boolean, signal?: AbortSignal): Promise<void>;
+  /** The kernel read-only flag: true when every opener is refused writes. */
+  isReadOnly(device: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 export function createBlockDev(deps: { tools: ToolRunner }): BlockDev {
@@ -33,6 +35,11 @@ export function createBlockDev(deps: { tools: ToolRunner }): BlockDev {
     async setReadOnly(device, readOnly, signal) {
       if ((await sysfs(device, 'ro')) === (readOnly ? '1' : '0')) return;
       await deps.tools.run('blockdev', [readOnly ? '--setro' : '--setrw', device], { signal, timeoutMs: 30_000 });
+    },
+    async isReadOnly(device, signal) {
+      const ro = (await sysfs(device, 'ro')) ?? (await deps.tools.run('blockdev', ['--getro', device], { signal, timeoutMs: 30_000 })).stdout.trim();
+      if (ro !== '0' && ro !== '1') throw new Error(`blockdev --getro ${device} printed "${ro}"`);
+      return ro === '1';
     },
   };
 }

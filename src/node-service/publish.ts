@@ -64,6 +64,15 @@ export function publishHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
           // Binds of one device node share the source the kernel reports (e.g. "udev[/loop3]").
           const others = table.filter((m) => m.source === stagedBind.source && m.target !== marker && m.target !== target);
           requireSingleWriterFree(resource, cap.mode, others.map((m) => m.target));
+          // A read-only bind of a device node does not stop writes through it (the kernel checks
+          // mount flags for files, not for device nodes); only the device's own read-only flag,
+          // set at stage for read-only modes, does. Refuse rather than hand out a writable "read-only" device.
+          if (readOnly && !(await ops.blockdev.isReadOnly(device, ctx.signal))) {
+            throw failedPrecondition(
+              `block volume ${resource} is staged read-write on this node, and a read-only publish of a block device cannot stop writes; ` +
+                'use a read-only access mode (e.g. ReadOnlyMany) so the whole node stages it read-only, or publish it read-write',
+            );
+          }
           const kind = await ops.fs.kind(target);
           if (kind !== 'missing' && kind !== 'file') throw alreadyExists(`target ${target} exists and is not a file`);
           await ops.fs.mkdirp(dirname(target));

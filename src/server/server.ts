@@ -75,7 +75,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
     server.bindAsync(grpcAddress(ep), ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
   if (ep.kind === 'unix') await restrictSocket(ep.path);
-  const address = ep.kind === 'unix' ? ep.uri : `tcp://${ep.host}:${port}`;
+  const address = ep.kind === 'unix' ? ep.uri : `tcp://${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${port}`;
   opts.log.info({ address, services: opts.services.map((s) => s.name) }, 'CSI server listening');
 
   let stopping: Promise<{ drained: boolean }> | undefined;

@@ -2,13 +2,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, realpathSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csiClient } from '../../src/cli/demo/csi-client.js';
 import { CLI, runCli } from '../helpers/driver.js';
-import { eventually, volumeRequest } from './harness.js';
+import { mountsUnder, unmountUnder } from '../helpers/emulated-cluster.js';
+import { blockCap, eventually, mountCap, volumeRequest } from './harness.js';
 
 const FROM_SOURCE = { LINSTOR_CSI_FROM_SOURCE: '1' };
 
@@ -68,6 +69,55 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     }
   });
 }
+
+test('stopping with volumes still staged and published (filesystem, block, read-only) leaves no mount, loop device or read-only flag behind', async () => {
+  const sock = join(dir, 'csi.sock');
+  const child = spawn(process.execPath, [CLI, 'dev', '--state-dir', join(dir, 'state'), '--csi-endpoint', `unix://${sock}`], {
+    env: { ...process.env, ...FROM_SOURCE },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const loopDevs: string[] = [];
+  try {
+    await eventually('dev to be ready', async () => (out.includes('ready') ? true : undefined), 30_000);
+    const a = csiClient(`unix://${sock}`);
+    const cases = [
+      { name: 'pvc-left-fs', cap: mountCap() },
+      { name: 'pvc-left-blk', cap: blockCap() },
+      { name: 'pvc-left-ro', cap: blockCap('MULTI_NODE_READER_ONLY') },
+    ];
+    for (const c of cases) {
+      const rw = c.name === 'pvc-left-ro' ? blockCap() : c.cap;
+      const v = await a.controller.CreateVolume({ ...volumeRequest(c.name, { replicas: 2 }), volume_capabilities: [rw, c.cap] });
+      const volume_context = v.volume?.volume_context ?? {};
+      await a.controller.ControllerPublishVolume({ volume_id: c.name, node_id: 'node-a', volume_capability: c.cap, readonly: false, volume_context });
+      const staging = join(dir, 'kubelet', c.name, 'staging');
+      await mkdir(staging, { recursive: true });
+      await a.node.NodeStageVolume({ volume_id: c.name, staging_target_path: staging, volume_capability: c.cap, volume_context });
+      await a.node.NodePublishVolume({ volume_id: c.name, staging_target_path: staging, target_path: join(dir, 'kubelet', c.name, 'target'), volume_capability: c.cap, readonly: c.name === 'pvc-left-ro', volume_context });
+      loopDevs.push(realpathSync(join(dir, 'state', 'nodes', 'node-a', 'dev', 'drbd', 'by-res', c.name, '0')));
+    }
+    assert.is(mountsUnder(dir).length, 6, 'three volumes staged and published');
+    a.close();
+
+    child.kill('SIGTERM');
+    assert.is(await exited, 0, 'exit 0 on SIGTERM');
+    assert.equal(mountsUnder(dir), [], 'no mount left');
+    assert.equal(loopsUnder(join(dir, 'state')), [], 'loop devices detached');
+    for (const d of loopDevs) {
+      const ro = execFileSync('blockdev', ['--getro', d], { encoding: 'utf8' }).trim();
+      assert.is(ro, '0', `${d}: the read-only flag of a read-only stage is cleared`);
+    }
+  } catch (e) {
+    child.kill('SIGKILL');
+    unmountUnder(dir);
+    throw new Error(`${(e as Error).message}\nstdout:\n${out}\nstderr:\n${err.slice(-3000)}`);
+  }
+});
 
 test('bad flags exit 2 naming the flag', async () => {
   const cases: Array<[string[], RegExp]> = [

@@ -65,6 +65,16 @@ t('not enough nodes is RESOURCE_EXHAUSTED', async ({ rig, api }) => {
   await noOrphans(api, 'pvc-five');
 });
 
+t('no node matching the topology is RESOURCE_EXHAUSTED and leaves no resource group behind', async ({ rig, api }) => {
+  const req = createReq(
+    'pvc-notopo',
+    { accessibility_requirements: { requisite: [{ segments: { 'linbit.com/hostname': 'node-zz' } }], preferred: [] } },
+    { placementCount: '1', allowRemoteVolumeAccess: 'false', 'property.linstor.csi.linbit.com/Aux/case': 'notopo' },
+  );
+  await rejectsWith(rig.controller.CreateVolume(req), GRPC.RESOURCE_EXHAUSTED, 'topology');
+  await noOrphans(api, 'pvc-notopo');
+});
+
 t('a LINSTOR timeout is UNAVAILABLE', async ({ rig }) => {
   await rig.emu.control.setLatency(3000, { method: 'GET', path: '^/v1/resource-definitions' });
   await rejectsWith(rig.controller.CreateVolume(createReq('pvc-slow')), GRPC.UNAVAILABLE, 'pvc-slow');

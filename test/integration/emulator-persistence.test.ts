@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '../../src/log/logger.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TempEmulator, tempEmulator } from '../../src/emulator/testkit.js';
@@ -32,9 +34,18 @@ test('a restarted emulator keeps objects, data, roles and links; stop detaches l
   emu = undefined;
   const { stdout } = await execa('losetup', ['-l', '-n', '-O', 'NAME,BACK-FILE']);
   assert.not.ok(stdout.split('\n').some((x) => x.includes(dir)), `loop devices detached (${dev})`);
+  // The detached /dev/loopN goes to the next user: no link may keep pointing at it.
+  for (const n of ['alpha', 'beta', 'gamma']) {
+    assert.equal(await readdir(join(dir, 'nodes', n, 'dev', 'drbd', 'by-res')), [], `no links left on ${n}`);
+  }
 
-  emu = await tempEmulator({ nodes: ['ignored'] }, dir);
+  let logText = '';
+  const sink = new PassThrough();
+  sink.on('data', (d: Buffer) => (logText += d.toString()));
+  emu = await tempEmulator({ nodes: ['ignored'], log: createLogger({ level: 'warn', format: 'json', destination: sink }) }, dir);
   assert.equal(emu.handle.nodes, ['alpha', 'beta', 'gamma']);
+  assert.match(logText, /state dir already holds a cluster/, 'the ignored --nodes is reported');
+  assert.match(logText, /nodes ignored/);
   const rd = await emu.api('GET', '/v1/resource-definitions/keep');
   assert.is((rd.body as { props: Record<string, string> }).props['Aux/k'], 'v');
   const pools = await emu.api('GET', '/v1/view/storage-pools?storage_pools=pool-x');

@@ -137,6 +137,31 @@ test('usage errors exit 2; --help exits 0', async () => {
   assert.match(c.out(), /Usage: linstor-csi ls/);
 });
 
+test('serve\'s --linstor-request-timeout works for ls too; a silent controller times out', async () => {
+  // Accepts connections, never answers.
+  const held: import('node:net').Socket[] = [];
+  const silent = netServer((sock) => void held.push(sock));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const a = silent.address();
+  const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+  const x = io();
+  const started = Date.now();
+  assert.is(await runLs(['nodes', '--linstor-endpoint', url, '--linstor-request-timeout', '200ms'], {}, x), 1);
+  assert.ok(Date.now() - started < 5000, 'the short timeout was used');
+  assert.match(x.err(), /cannot reach the LINSTOR controller.*timeout after 200 ms/);
+  for (const sock of held) sock.destroy();
+  await new Promise<void>((r) => silent.close(() => r()));
+  const srv = await srvP;
+  const ok = io();
+  assert.is(await runLs(['nodes', '--linstor-endpoint', srv.url, '--linstor-request-timeout=5s'], {}, ok), 0);
+  const zero = io();
+  assert.is(await runLs(['nodes', '--linstor-endpoint', srv.url, '--linstor-request-timeout=0'], {}, zero), 2);
+  assert.match(zero.err(), /--linstor-request-timeout must be longer than 0/);
+  const empty = io();
+  assert.is(await runLs(['nodes'], { LS_CONTROLLERS: ',' }, empty), 2);
+  assert.match(empty.err(), /LS_CONTROLLERS lists no controller/);
+});
+
 test('helpers: humanKib and renderTable', () => {
   assert.is(humanKib(512), '512 KiB');
   assert.is(humanKib(1024), '1 MiB');

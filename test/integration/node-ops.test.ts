@@ -125,10 +125,13 @@ t('resizer: online xfs growth; offline ext4 growth (online ext4 needs CAP_SYS_RE
 t('blockdev: size and the read-only flag', async ({ box, ops }) => {
   const l = await box.loop(8);
   assert.is(await ops.blockdev.sizeBytes(l.dev), 8 << 20);
+  assert.is(await ops.blockdev.isReadOnly(l.dev), false);
   await ops.blockdev.setReadOnly(l.dev, true);
   assert.is((await sh('blockdev', ['--getro', l.dev])).trim(), '1');
+  assert.is(await ops.blockdev.isReadOnly(l.dev), true);
   await ops.blockdev.setReadOnly(l.dev, false);
   assert.is((await sh('blockdev', ['--getro', l.dev])).trim(), '0');
+  assert.is(await ops.blockdev.isReadOnly(l.dev), false);
 });
 
 t.run();

@@ -155,6 +155,39 @@ test('socket: mode 0660, stale socket replaced, regular file refused, removed on
   assert.ok(existsSync(file), 'the regular file is left alone');
 });
 
+test('a socket another process still listens on is refused, not taken over', async () => {
+  const path = join(dir, 'csi.sock');
+  const first = await start({}, path);
+  let err: unknown;
+  try {
+    await start({}, path);
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof Error, 'the second server must not start');
+  assert.match((err as Error).message, /in use: another process is listening/);
+  const c = csiClients(`unix://${path}`);
+  const info = await c.identity.GetPluginInfo({});
+  assert.is(info.name, 'linstor.csi.linbit.com', 'the first server still answers on its socket');
+  c.close();
+  await first.shutdown(1000);
+  assert.not.ok(existsSync(path));
+});
+
+test('a tcp:// endpoint on IPv6 reports a usable address', async () => {
+  const srv = await startCsiServer({
+    endpoint: { kind: 'tcp', host: '::1', port: 0, uri: 'tcp://[::1]:0' },
+    services: [{ name: 'csi.v1.Identity', definition: IdentityService, handlers: { GetPluginInfo: (async () => ({ name: 'x', vendor_version: '1' })) as UnaryHandler<never, unknown> } }],
+    log: logger(),
+    secretFields: new Set(),
+  });
+  assert.match(srv.address, /^tcp:\/\/\[::1\]:\d+$/);
+  const c = csiClients(srv.address.slice('tcp://'.length));
+  assert.is((await c.identity.GetPluginInfo({})).name, 'x');
+  c.close();
+  await srv.shutdown(1000);
+});
+
 test('shutdown drains a call in flight before closing', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));

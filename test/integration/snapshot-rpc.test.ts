@@ -276,4 +276,54 @@ test('an interrupted restore (RD left unfinished) is redone by the retry', async
   assert.is((await rig.linstor.volumeDefinitions.list(name)).length, 1);
 });
 
+const rdExists = async (rig: SnapRig, rd: string): Promise<boolean> =>
+  (await rig.linstor.resourceDefinitions.list({ resourceDefinitions: [rd] })).some((r) => r.name === rd);
+
+test('a DeleteVolume interrupted while hiding a volume with snapshots is finished by its retry', async ({ rig }) => {
+  const v = await rig.createVolume(uniq('pvc-hid'), 32);
+  const s = (await rig.controller.CreateSnapshot(snapReq(uniq('snapshot'), v.volume_id))).snapshot;
+  // The RD is marked hidden, then removing its replicas fails.
+  await rig.emu.control.failNext({ method: 'DELETE', path: `^/v1/resource-definitions/${v.volume_id}/resources/` });
+  await fails(rig.controller.DeleteVolume({ volume_id: v.volume_id }), 13, /Injected/);
+  assert.is((await rig.linstor.resourceDefinitions.get(v.volume_id)).props?.['Aux/csi-volume-deleted'], 'true');
+  assert.ok((await rig.linstor.resources.view({ resources: [v.volume_id] })).length > 0, 'replicas left by the failed attempt');
+  await rig.controller.DeleteVolume({ volume_id: v.volume_id });
+  assert.equal(await rig.linstor.resources.view({ resources: [v.volume_id] }), [], 'the retry removed the replicas');
+  assert.equal(await rig.linstor.volumeDefinitions.list(v.volume_id), []);
+  // The snapshot still restores; deleting it removes the hidden RD.
+  const r = await rig.createVolume(uniq('pvc-hidr'), 32, { source: { snapshot: { snapshot_id: s.snapshot_id } } });
+  assert.ok(r.volume_id);
+  await rig.controller.DeleteSnapshot({ snapshot_id: s.snapshot_id });
+  assert.not.ok(await rdExists(rig, v.volume_id));
+});
+
+test('a DeleteSnapshot whose hidden-volume cleanup failed finishes it on retry', async ({ rig }) => {
+  // A parameter set of its own, so its generated group has no other volume.
+  const v = await rig.createVolume(uniq('pvc-hds'), 32, { params: { 'property.linstor.csi.linbit.com/Aux/test-case': uniq('hds') } });
+  const rg = (await rig.linstor.resourceDefinitions.get(v.volume_id)).resource_group_name as string;
+  const s = (await rig.controller.CreateSnapshot(snapReq(uniq('snapshot'), v.volume_id))).snapshot;
+  await rig.controller.DeleteVolume({ volume_id: v.volume_id });
+  assert.ok(await rdExists(rig, v.volume_id), 'kept hidden for its snapshot');
+  // The snapshot goes, then removing the hidden RD fails.
+  await rig.emu.control.failNext({ method: 'DELETE', path: `^/v1/resource-definitions/${v.volume_id}$` });
+  await fails(rig.controller.DeleteSnapshot({ snapshot_id: s.snapshot_id }), 13, /Injected/);
+  assert.equal(await rig.linstor.snapshots.list(v.volume_id), []);
+  assert.ok(await rdExists(rig, v.volume_id));
+  // The snapshotter retries: the snapshot is gone, the RD and its generated group go now.
+  await rig.controller.DeleteSnapshot({ snapshot_id: s.snapshot_id });
+  assert.not.ok(await rdExists(rig, v.volume_id));
+  assert.not.ok((await rig.linstor.resourceGroups.list()).some((g) => g.name === rg), `group ${rg} removed`);
+});
+
+test('the empty RD the Go driver leaves for a deleted PVC with snapshots goes with its last snapshot', async ({ rig }) => {
+  const v = await rig.createVolume(uniq('pvc-go'), 32);
+  const s = (await rig.controller.CreateSnapshot(snapReq(uniq('snapshot'), v.volume_id))).snapshot;
+  // What linstor-csi (Go) DeleteVolume does when snapshots exist: resources and VDs go, the RD stays as it is.
+  for (const r of await rig.linstor.resources.view({ resources: [v.volume_id] })) await rig.linstor.resources.delete(v.volume_id, r.node_name);
+  await rig.linstor.volumeDefinitions.delete(v.volume_id, 0);
+  assert.ok(await rdExists(rig, v.volume_id));
+  await rig.controller.DeleteSnapshot({ snapshot_id: s.snapshot_id });
+  assert.not.ok(await rdExists(rig, v.volume_id), 'removed with its last snapshot, as the Go driver does');
+});
+
 test.run();

@@ -1,6 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, parseServeArgs, DEFAULT_CSI_ENDPOINT } from '../../src/config/config.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkLinstorFiles, ConfigError, parseServeArgs, DEFAULT_CSI_ENDPOINT } from '../../src/config/config.js';
+import { runServe } from '../../src/cli/serve.js';
 import { parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, wantsHelp } from '../../src/config/flags.js';
 
 const LS = { LS_CONTROLLERS: 'http://ctrl:3370' };
@@ -80,6 +84,57 @@ test('unknown flags, repeated flags, bad durations and levels are refused', () =
   assert.is(configError(() => parseServeArgs(['--node=a', '--log-level=loud'], LS)).flag, '--log-level');
   assert.is(configError(() => parseServeArgs(['--node=a', '--csi-endpoint=unix://relative.sock'], LS)).flag, '--csi-endpoint');
   assert.is(configError(() => parseServeArgs(['--node=a'], { ...LS, LS_USER_CERTIFICATE: '/c' })).flag, 'LS_USER_KEY');
+});
+
+test('a controller list of only separators is refused, not replaced by a default controller', () => {
+  const e = configError(() => parseServeArgs(['--mode=controller', '--linstor-endpoint=,'], {}));
+  assert.is(e.flag, '--linstor-endpoint');
+  assert.match(e.message, /lists no controller/);
+  assert.is(configError(() => parseServeArgs(['--mode=controller'], { LS_CONTROLLERS: ' , ' })).flag, '$LS_CONTROLLERS');
+});
+
+test('a LINSTOR request timeout of 0 is refused', () => {
+  const e = configError(() => parseServeArgs(['--mode=controller', '--linstor-request-timeout=0s'], LS));
+  assert.is(e.flag, '--linstor-request-timeout');
+  assert.is(parseServeArgs(['--mode=controller', '--linstor-request-timeout=5s'], LS).linstor.timeoutMs, 5000);
+});
+
+test('TLS and token files must be readable at start; the error names the variable or flag', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lcsi-cfg-'));
+  const ca = join(dir, 'ca.crt');
+  const token = join(dir, 'token');
+  writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
+  writeFileSync(token, 'abc\n');
+  const env = { ...LS, LS_ROOT_CA: ca, LS_BEARER_TOKEN_FILE: token };
+  checkLinstorFiles(parseServeArgs(['--mode=controller'], env).linstor, env);
+  const noCa = { ...LS, LS_ROOT_CA: join(dir, 'missing.crt') };
+  const e1 = configError(() => checkLinstorFiles(parseServeArgs(['--mode=controller'], noCa).linstor, noCa));
+  assert.is(e1.flag, 'LS_ROOT_CA');
+  assert.match(e1.message, /missing\.crt.*ENOENT/);
+  const noKey = { ...LS, LS_USER_CERTIFICATE: ca, LS_USER_KEY_FILE: join(dir, 'gone.key') };
+  assert.is(configError(() => checkLinstorFiles(parseServeArgs(['--mode=controller'], noKey).linstor, noKey)).flag, 'LS_USER_KEY_FILE');
+  const e2 = configError(() => checkLinstorFiles(parseServeArgs(['--mode=controller', `--bearer-token=${join(dir, 'nope')}`], LS).linstor, LS));
+  assert.is(e2.flag, '--bearer-token');
+});
+
+function memIo() {
+  let out = '';
+  let err = '';
+  return {
+    io: { stdout: { write: (s: string) => ((out += s), true) }, stderr: { write: (s: string) => ((err += s), true) } } as never,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+test('serve --version prints the version; an unreadable CA file exits 2 before anything starts', async () => {
+  const v = memIo();
+  assert.is(await runServe(['--version'], {}, v.io), 0);
+  assert.match(v.out(), /^linstor-csi \d+\.\d+\.\d+/);
+  const bad = memIo();
+  const code = await runServe(['--mode=controller', '--csi-endpoint=tcp://127.0.0.1:0'], { ...LS, LS_ROOT_CA: '/nonexistent/ca.crt' }, bad.io);
+  assert.is(code, 2);
+  assert.match(bad.err(), /LS_ROOT_CA: cannot read the LINSTOR CA certificate file "\/nonexistent\/ca.crt"/);
 });
 
 test('durations and sizes', () => {

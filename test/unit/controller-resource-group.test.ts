@@ -64,4 +64,23 @@ test('conflicting immutable change is INVALID_ARGUMENT naming group, field and v
   }
 });
 
+test('a conflict with a default says the StorageClass did not set it', () => {
+  const existing: ResourceGroup = { name: 'gold', select_filter: { place_count: 3, layer_stack: ['DRBD', 'STORAGE'] } };
+  try {
+    planGroup(desiredGroup(params({ resourceGroup: 'gold' })), existing);
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as CsiError).code, Code.INVALID_ARGUMENT);
+    assert.match((e as Error).message, /place_count=3.*asks for 1 \(the default: placementCount is not set; set it to 3/);
+  }
+  // Set explicitly, the message is the plain one.
+  try {
+    planGroup(desiredGroup(params({ resourceGroup: 'gold', placementCount: '1' })), existing);
+    assert.unreachable();
+  } catch (e) {
+    assert.not.match((e as Error).message, /default/);
+  }
+  assert.equal(planGroup(desiredGroup(params({ resourceGroup: 'gold', placementCount: '3' })), existing), { action: 'none' });
+});
+
 test.run();

@@ -20,6 +20,11 @@ test('endpoint forms are normalised with default ports', () => {
   assert.equal(parseEndpoints('a, http://b:1 ,,c'), ['http://a:3370', 'http://b:1', 'http://c:3370']);
 });
 
+test('LS_CONTROLLERS of only separators is an error, not the default controller', () => {
+  assert.throws(() => linstorConnectionFromEnv({ LS_CONTROLLERS: ',,' }), (e: unknown) => e instanceof LinstorConfigError && /LS_CONTROLLERS lists no controller/.test(e.message));
+  assert.equal(linstorConnectionFromEnv({}).endpoints, ['http://127.0.0.1:3370'], 'unset still means the local default');
+});
+
 test('linstorConnectionFromEnv: golinstor names', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lsenv-'));
   const pw = join(dir, 'pw');

@@ -1,6 +1,7 @@
 /**
  * DeleteSnapshot: idempotent (an unknown id is OK). Deleting the last snapshot of a volume
- * whose PVC is gone also removes the hidden resource definition and its generated group.
+ * whose PVC is gone also removes the hidden resource definition and its generated group; a
+ * retry of an in-cluster id whose snapshot is already gone finishes that removal.
  */
 import { invalidArgument } from '../../csi/errors.js';
 import type { DeleteSnapshotRequest__Output, DeleteSnapshotResponse } from '../../csi/types.js';
@@ -31,7 +32,14 @@ export async function deleteSnapshot(deps: SnapshotDeps, req: DeleteSnapshotRequ
   if (!ref) return {};
   return deps.inflight.run(snapshotLockKey(ref.snapshot), async () => {
     const snap = await requireOne(deps.linstor, req.snapshot_id, ctx);
-    if (!snap) return {};
+    if (!snap) {
+      // Already deleted; an earlier attempt may have failed right after, before removing the
+      // hidden volume it was the last snapshot of.
+      if (ref.kind === 'InCluster' && (await removeHiddenVolumeIfUnused(deps, ref.rd, ctx))) {
+        ctx.log.info({ volume: ref.rd }, 'removed the deleted volume kept for its snapshots');
+      }
+      return {};
+    }
     await deleteSnapshots(deps, [snap], ctx);
     return {};
   });
