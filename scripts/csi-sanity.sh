@@ -19,7 +19,7 @@ done
 
 if [[ ! -x "$sanity" ]]; then
   echo "csi-sanity.sh: FAILED: $sanity is not installed." >&2
-  echo "csi-sanity.sh: install it with:  bash scripts/install-csi-sanity.sh   (needs go >= 1.25)" >&2
+  echo "csi-sanity.sh: install it with:  bash scripts/install-csi-sanity.sh   (needs go >= 1.26)" >&2
   exit 1
 fi
 if [[ "$(id -u)" != 0 ]]; then

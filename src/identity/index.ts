@@ -46,6 +46,8 @@ export function pluginCapabilities(running: RunningServices): PluginCapability[]
 
 export function createIdentityService(deps: IdentityDeps): IdentityHandlers {
   let last: { at: number; ready: boolean } | undefined;
+  // The build's commit does not change while the process runs: read it once, on first use.
+  let commit: Promise<string | undefined> | undefined;
   let pending: Promise<boolean> | undefined;
 
   const check = async (): Promise<boolean> => {
@@ -65,9 +67,10 @@ export function createIdentityService(deps: IdentityDeps): IdentityHandlers {
 
   return {
     GetPluginInfo: async () => {
-      const commit = await gitCommit();
+      commit ??= gitCommit();
+      const sha = await commit;
       const manifest: Record<string, string> = {};
-      if (commit) manifest['git-commit'] = commit;
+      if (sha) manifest['git-commit'] = sha;
       return { name: DRIVER_NAME, vendor_version: driverVersion(), manifest };
     },
     GetPluginCapabilities: async () => ({ capabilities: pluginCapabilities(deps.running) }),

@@ -51,20 +51,18 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
   const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   for (const svc of opts.services) {
     const impl: UntypedServiceImplementation = {};
-    for (const [method, def] of Object.entries(svc.definition)) {
-      // Keys are the proto method names ("CreateVolume"); originalName is the camelCase alias.
-      const rpc = method;
-      const name = method;
+    // Keys are the proto method names ("CreateVolume"); originalName is the camelCase alias.
+    for (const [rpc, def] of Object.entries(svc.definition)) {
       if (def.responseStream || def.requestStream) {
-        impl[name] = unimplementedStream(rpc, icOpts);
+        impl[rpc] = unimplementedStream(rpc, icOpts);
         continue;
       }
       const h =
-        svc.handlers[name] ??
+        svc.handlers[rpc] ??
         (async (): Promise<never> => {
           throw unimplemented(`${rpc} is not implemented by this driver (${svc.name})`);
         });
-      impl[name] = wrapUnary(rpc, h as UnaryHandler<unknown, unknown>, icOpts);
+      impl[rpc] = wrapUnary(rpc, h as UnaryHandler<unknown, unknown>, icOpts);
     }
     server.addService(svc.definition, impl);
   }

@@ -25,27 +25,8 @@ import { csiClients, type PromiseClient } from '../helpers/grpc-clients.js';
 import type { ControllerRpcs } from '../../src/csi/types.js';
 import { REPO_ROOT, startDriver, type DriverProcess } from '../helpers/driver.js';
 
-const RPCS = [
-  'CreateVolume',
-  'DeleteVolume',
-  'ControllerPublishVolume',
-  'ControllerUnpublishVolume',
-  'ValidateVolumeCapabilities',
-  'ListVolumes',
-  'GetCapacity',
-  'ControllerGetCapabilities',
-  'CreateSnapshot',
-  'ControllerExpandVolume',
-  'ControllerGetVolume',
-  'ControllerModifyVolume',
-] as const;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ControllerClient = Record<(typeof RPCS)[number], (req: object, opts?: { deadlineMs?: number }) => Promise<any>>;
-
-function typed(c: PromiseClient<ControllerRpcs>): ControllerClient {
-  for (const r of RPCS) if (typeof c[r] !== 'function') throw new Error(`controller client lacks ${r}`);
-  return c as unknown as ControllerClient;
-}
+/** The grpc-js Controller client, typed by the proto's RPC map. */
+export type ControllerClient = PromiseClient<ControllerRpcs>;
 
 export interface Rig {
   emu: EmulatorHandle;
@@ -100,7 +81,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     }
     return {
       emu,
-      controller: typed(drv.controller),
+      controller: drv.controller,
       mode,
       async stop() {
         await drv.stop();
@@ -142,7 +123,7 @@ export async function serveController(
   });
   const clients = csiClients(server.address);
   return {
-    controller: typed(clients.controller),
+    controller: clients.controller,
     async stop() {
       clients.close();
       await server.shutdown(500);
