@@ -11,6 +11,8 @@ import { ControllerService, GroupControllerService, IdentityService, NodeService
 import { createIdentityService } from './identity/index.js';
 import { createLinstorClient, LinstorApiError, LinstorUnavailableError, type LinstorClient } from './linstor/index.js';
 import type { Logger } from './log/logger.js';
+import type { MetricsServer } from './metrics/http.js';
+import { NO_METRICS, type Metrics } from './metrics/port.js';
 import type { NodeOps } from './node-ops/index.js';
 import { InFlight } from './server/inflight.js';
 import { startCsiServer, type CsiServer } from './server/server.js';
@@ -27,6 +29,8 @@ export interface DriverDeps {
 export interface RunningDriver {
   server: CsiServer;
   linstor: LinstorClient;
+  /** The bound `/metrics` address (host:port) when --metrics-address is set. */
+  metricsAddress?: string;
   /** Drains calls for up to `graceMs`, closes the socket and the LINSTOR connections. */
   stop(graceMs: number): Promise<{ drained: boolean }>;
 }
@@ -48,10 +52,12 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
     runNode && !deps.nodeOps ? import('./node-ops/index.js') : undefined,
     runNode ? import('./node-service/index.js') : undefined,
   ]);
-  const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }) });
+  const exporter = config.metricsAddress ? await startMetrics(config, log) : undefined;
+  const metrics = exporter?.metrics ?? NO_METRICS;
+  const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }), metrics });
   const inflight = new InFlight();
 
-  const controllerDeps = { linstor, config, log, clock, inflight };
+  const controllerDeps = { linstor, config, log, clock, inflight, metrics };
   const snapshots = snapshotsMod ? snapshotsMod.createSnapshotServices(controllerDeps) : undefined;
   const controller = snapshots && controllerMod
     ? {
@@ -70,6 +76,7 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
         clock,
         log,
         inflight,
+        metrics,
       })
     : {};
 
@@ -95,6 +102,7 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
     log,
     secretFields: new Set(secretFieldKeys()),
     mapError: mapAdapterError,
+    metrics,
     services: [
       { name: 'csi.v1.Identity', definition: IdentityService, handlers: identity as never },
       { name: 'csi.v1.Controller', definition: ControllerService, handlers: controller as never },
@@ -102,16 +110,33 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
       { name: 'csi.v1.SnapshotMetadata', definition: SnapshotMetadataService, handlers: {} },
       { name: 'csi.v1.Node', definition: NodeService, handlers: node as never },
     ],
+  }).catch(async (e: unknown) => {
+    await exporter?.server.close();
+    throw e;
   });
   log.info({ mode: config.mode, node: config.nodeName, linstor: config.linstor.endpoints }, 'driver started');
 
   return {
     server,
     linstor,
+    ...(exporter ? { metricsAddress: exporter.server.address } : {}),
     async stop(graceMs) {
       const r = await server.shutdown(graceMs);
       linstor.close();
+      await exporter?.server.close();
       return r;
     },
   };
+}
+
+/** prom-client is loaded only when metrics are on. */
+async function startMetrics(config: Config, log: Logger): Promise<{ metrics: Metrics; server: MetricsServer }> {
+  const [{ createPrometheusMetrics }, { startMetricsServer }, { driverVersion }] = await Promise.all([
+    import('./metrics/prometheus.js'),
+    import('./metrics/http.js'),
+    import('./identity/plugin-info.js'),
+  ]);
+  const metrics = createPrometheusMetrics({ version: driverVersion(), mode: config.mode });
+  const server = await startMetricsServer(config.metricsAddress ?? { host: undefined, port: 0 }, metrics.registry, log.child({ component: 'metrics' }));
+  return { metrics, server };
 }

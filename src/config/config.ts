@@ -42,6 +42,8 @@ export interface Config {
   /** How long a Probe result (LINSTOR reachable or not) is reused. */
   probeCacheMs: number;
   probeTimeoutMs: number;
+  /** Where `/metrics` is served; undefined: no metrics. host undefined = every interface. */
+  metricsAddress?: { host: string | undefined; port: number };
 }
 
 export const DEFAULT_CSI_ENDPOINT = 'unix:///var/lib/kubelet/plugins/linstor.csi.linbit.com/csi.sock';
@@ -63,6 +65,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'device-path-template', placeholder: 'TEMPLATE', help: 'path of a volume\'s DRBD device; {resource} and {volume} are replaced', default: DEFAULT_DEVICE_PATH_TEMPLATE },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the DRBD device to appear', default: '30s' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
+  { name: 'metrics-address', placeholder: '[HOST]:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. :9808 (off unless set)', env: ['METRICS_ADDRESS'] },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish after SIGTERM', default: '30s' },
   { name: 'version', boolean: true, help: 'print the version and exit' },
 ];
@@ -103,6 +106,15 @@ export function parseCsiEndpoint(source: string, raw: string): Endpoint {
     source,
     `${source} must start with unix:// (e.g. ${DEFAULT_CSI_ENDPOINT}) or tcp:// (e.g. tcp://127.0.0.1:10000), got "${raw}"`,
   );
+}
+
+/** `:9808`, `0.0.0.0:9808`, `[::1]:9808`; port 0 picks a free one (tests). */
+export function parseListenAddress(source: string, raw: string): { host: string | undefined; port: number } {
+  const m = /^(\[[^\]]+\]|[^:[\]]*):(\d{1,5})$/.exec(raw.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(source, `${source} must be [HOST]:PORT such as :9808 or 127.0.0.1:9808, got "${raw}"`);
+  const host = (m[1] as string).replace(/^\[|\]$/g, '');
+  return { host: host === '' ? undefined : host, port };
 }
 
 function required(parsed: ParsedFlags, name: string, env: Record<string, string | undefined>): { value: string; source: string } | undefined {
@@ -240,5 +252,7 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
     probeTimeoutMs: 2000,
   };
   if (node) cfg.nodeName = node.value;
+  const metrics = required(parsed, 'metrics-address', env);
+  if (metrics && metrics.value.trim() !== '') cfg.metricsAddress = parseListenAddress(metrics.source, metrics.value);
   return cfg;
 }

@@ -7,6 +7,7 @@ import type { CallContext } from '../server/handler.js';
 import type { InFlight } from '../server/inflight.js';
 import { joinLinstorWork } from '../server/call-stats.js';
 import type { Logger } from '../log/logger.js';
+import type { VolumeHealthMetrics } from '../metrics/port.js';
 import type { Clock } from '../util/clock.js';
 import type { LinstorClient } from '../linstor/client.js';
 import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_FOUND_RSC_GRP } from '../linstor/apicallrc.js';
@@ -23,6 +24,8 @@ export interface ControllerDeps {
   log: Logger;
   clock: Clock;
   inflight: InFlight;
+  /** Volume conditions for the metrics; absent when metrics are off. */
+  metrics?: VolumeHealthMetrics;
 }
 
 /** The node list, reused for `ttlMs` (topology labels change rarely; online state is re-read where it matters). */

@@ -62,7 +62,11 @@ export function createControllerService(deps: ControllerServiceDeps, internals?:
   const caps = controllerCapabilities(deps.extraCapabilities ?? []);
   return {
     CreateVolume: (req, ctx) => createVolume(full, req, ctx),
-    DeleteVolume: (req, ctx) => deleteVolume(full, req, ctx),
+    DeleteVolume: async (req, ctx) => {
+      const res = await deleteVolume(full, req, ctx);
+      deps.metrics?.forgetVolume('controller', req.volume_id);
+      return res;
+    },
     ControllerPublishVolume: (req, ctx) => publishVolume(full, req, ctx),
     ControllerUnpublishVolume: (req, ctx) => unpublishVolume(full, req, ctx),
     ValidateVolumeCapabilities: (req, ctx) => validateVolumeCapabilities(full, req, ctx),

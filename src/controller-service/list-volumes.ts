@@ -20,15 +20,28 @@ import { paginate } from './pagination.js';
 import { type Layer, parseMutableParameters, parseParameters } from './parameters.js';
 import { PROP_FS_TYPE, PROP_PROVISIONED_BY, PROP_VOLUME_MODE } from './props.js';
 import { kibToBytes } from './sizes.js';
-import { volumeCondition } from './volume-condition.js';
+import { type Condition, volumeCondition } from './volume-condition.js';
 import { VOLUME_NUMBER, isHidden, publishedNodes, requireVolume, requireVolumeId, viewResources } from './volumes.js';
 
 function sizeOf(rd: ResourceDefinition): number {
   return rd.volume_definitions?.find((v) => (v.volume_number ?? 0) === VOLUME_NUMBER)?.size_kib ?? 0;
 }
 
-function status(resources: readonly ResourceWithVolumes[]): { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } } {
-  return { published_node_ids: publishedNodes(resources), volume_condition: volumeCondition(resources, VOLUME_NUMBER) };
+type VolumeStatus = { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } };
+
+function status(resources: readonly ResourceWithVolumes[], condition: Condition = volumeCondition(resources, VOLUME_NUMBER)): VolumeStatus {
+  return { published_node_ids: publishedNodes(resources), volume_condition: { abnormal: condition.abnormal, message: condition.message } };
+}
+
+/**
+ * A listing from its start sees every volume: the conditions of all of them go to the metrics
+ * (later pages of the same listing would only repeat that work).
+ */
+function reportConditions(deps: ControllerDeps, volumes: readonly ResourceDefinition[], byRd: ReadonlyMap<string, ResourceWithVolumes[]>): Map<string, Condition> {
+  const all = new Map<string, Condition>();
+  for (const rd of volumes) all.set(rd.name, volumeCondition(byRd.get(rd.name.toLowerCase()) ?? [], VOLUME_NUMBER));
+  deps.metrics?.replaceVolumeConditions('controller', new Map([...all].map(([id, c]) => [id, c.reasons])));
+  return all;
 }
 
 export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest__Output, ctx: CallContext): Promise<ListVolumesResponse> {
@@ -46,10 +59,11 @@ export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest_
     const k = r.name.toLowerCase();
     byRd.set(k, [...(byRd.get(k) ?? []), r]);
   }
+  const known = (req.starting_token ?? '') === '' && deps.metrics ? reportConditions(deps, ours, byRd) : undefined;
   return {
     entries: page.items.map((rd) => ({
       volume: { volume_id: rd.name, capacity_bytes: kibToBytes(sizeOf(rd)) },
-      status: status(byRd.get(rd.name.toLowerCase()) ?? []),
+      status: status(byRd.get(rd.name.toLowerCase()) ?? [], known?.get(rd.name)),
     })),
     next_token: page.nextToken,
   };
@@ -58,9 +72,11 @@ export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest_
 export async function getVolume(deps: ControllerDeps, req: ControllerGetVolumeRequest__Output, ctx: CallContext): Promise<ControllerGetVolumeResponse> {
   const id = requireVolumeId(req.volume_id);
   const [v, resources] = await Promise.all([requireVolume(deps.linstor, id, ctx), viewResources(deps.linstor, id, ctx)]);
+  const condition = volumeCondition(resources, VOLUME_NUMBER);
+  deps.metrics?.setVolumeCondition('controller', v.rd.name, condition.reasons);
   return {
     volume: { volume_id: v.rd.name, capacity_bytes: kibToBytes(v.vd?.size_kib ?? 0) },
-    status: status(resources),
+    status: status(resources, condition),
   };
 }
 

@@ -6,10 +6,13 @@
  * connection). The message names the node and what to do.
  */
 import type { ResourceWithVolumes } from '../linstor/types.js';
+import type { VolumeConditionReason } from '../metrics/port.js';
 
 export interface Condition {
   abnormal: boolean;
   message: string;
+  /** Why it is abnormal, from a fixed set (for metrics); empty when healthy. */
+  reasons: VolumeConditionReason[];
 }
 
 export function isDeleting(r: Pick<ResourceWithVolumes, 'flags'>): boolean {
@@ -22,6 +25,22 @@ export function isDisklessResource(r: Pick<ResourceWithVolumes, 'flags'>): boole
 
 export function isTieBreakerResource(r: Pick<ResourceWithVolumes, 'flags'>): boolean {
   return (r.flags ?? []).includes('TIE_BREAKER');
+}
+
+function diskReason(state: string): VolumeConditionReason {
+  switch (state) {
+    case 'Inconsistent':
+    case 'SyncTarget':
+      return 'syncing';
+    case 'Outdated':
+      return 'outdated';
+    case 'Failed':
+    case 'Detaching':
+    case 'Diskless':
+      return 'disk_failed';
+    default:
+      return 'disk_unknown';
+  }
 }
 
 function diskAdvice(node: string, state: string, pct: number | undefined): string {
@@ -50,12 +69,14 @@ function diskAdvice(node: string, state: string, pct: number | undefined): strin
  */
 export function volumeCondition(resources: readonly ResourceWithVolumes[], volumeNumber = 0): Condition {
   const live = resources.filter((r) => !isDeleting(r));
-  if (live.length === 0) return { abnormal: true, message: 'volume has no replicas in LINSTOR; it cannot be used until a replica is placed' };
+  if (live.length === 0) return { abnormal: true, message: 'volume has no replicas in LINSTOR; it cannot be used until a replica is placed', reasons: ['no_replicas'] };
   const problems: string[] = [];
+  const reasons = new Set<VolumeConditionReason>();
   const offline = new Set<string>();
   for (const r of live) {
     if (r.state === undefined) {
       offline.add(r.node_name.toLowerCase());
+      reasons.add('node_offline');
       problems.push(
         isDisklessResource(r)
           ? `node ${r.node_name} (diskless) is offline; check its LINSTOR satellite`
@@ -71,6 +92,7 @@ export function volumeCondition(resources: readonly ResourceWithVolumes[], volum
     if (state === 'UpToDate') continue;
     const syncing = Object.values(v?.state?.replication_states ?? {}).find((x) => x.replication_state === 'SyncTarget');
     problems.push(diskAdvice(r.node_name, syncing ? 'SyncTarget' : state, syncing?.done_percentage));
+    reasons.add(diskReason(syncing ? 'SyncTarget' : state));
   }
   // Connections and quorum, from each online node's own DRBD view.
   const voters = live.length;
@@ -82,6 +104,7 @@ export function volumeCondition(resources: readonly ResourceWithVolumes[], volum
     for (const [peer, c] of Object.entries(conns)) {
       if (c.connected) reachable++;
       if ((c.message ?? '').toLowerCase() === 'standalone') {
+        reasons.add('split_brain');
         problems.push(
           `DRBD connection from node ${r.node_name} to node ${peer} is StandAlone (split brain or refused connection); ` +
             `pick the node whose changes to discard and run "drbdadm connect --discard-my-data <resource>" there, then "drbdadm connect <resource>" on the other, ` +
@@ -91,6 +114,7 @@ export function volumeCondition(resources: readonly ResourceWithVolumes[], volum
     }
     // With three or more voters LINSTOR enables quorum (majority).
     if (voters >= 3 && reachable * 2 <= voters) {
+      reasons.add('quorum_lost');
       problems.push(
         `node ${r.node_name} has lost quorum (it reaches ${reachable} of ${voters} replicas); I/O there is suspended or fails — restore the network or the peers`,
       );
@@ -104,12 +128,13 @@ export function volumeCondition(resources: readonly ResourceWithVolumes[], volum
       const drbd = r.layer_object?.drbd;
       if (drbd?.may_promote !== false) continue;
       if (problems.some((p) => p.includes(`node ${r.node_name} has lost quorum`))) continue;
+      reasons.add('cannot_promote');
       problems.push(
         `node ${r.node_name} cannot use the volume (DRBD may not promote it: quorum lost or no UpToDate data reachable); restore the connections to its peers`,
       );
     }
   }
-  if (problems.length > 0) return { abnormal: true, message: problems.join('; ') };
+  if (problems.length > 0) return { abnormal: true, message: problems.join('; '), reasons: [...reasons] };
   const diskful = live.filter((r) => !isDisklessResource(r)).map((r) => r.node_name);
-  return { abnormal: false, message: `${diskful.length} replica(s) UpToDate on ${diskful.join(', ')}` };
+  return { abnormal: false, message: `${diskful.length} replica(s) UpToDate on ${diskful.join(', ')}`, reasons: [] };
 }

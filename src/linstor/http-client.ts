@@ -37,6 +37,7 @@ import type {
 import { WARN_NOT_FOUND, describeRetCode, errorsOf, isApiCallRcList, isInfo, isWarning, retCodeIs } from './apicallrc.js';
 import { LinstorApiError } from './errors.js';
 import type { LinstorConnectionOptions } from './options.js';
+import type { LinstorMetrics } from '../metrics/port.js';
 import { HttpTransport, seg, type HttpMethod, type QueryValue, type RawResponse, type ReadBackOutcome } from './transport.js';
 
 export interface HttpLinstorClientDeps {
@@ -44,6 +45,8 @@ export interface HttpLinstorClientDeps {
   logger: Logger;
   /** Jitter source for backoff, [0, 1); tests pass a fixed one. */
   random?: () => number;
+  /** Request counts and latency by route template; none when metrics are off. */
+  metrics?: LinstorMetrics;
 }
 
 type ReadBack = (signal: AbortSignal | undefined) => Promise<ReadBackOutcome>;

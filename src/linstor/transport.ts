@@ -14,6 +14,8 @@ import { parseLinstorJson, stringifyLinstorJson } from './apicallrc.js';
 import { LinstorConfigError, LinstorUnavailableError, type EndpointFailure } from './errors.js';
 import { onAbort as onSignalAbort } from './abort-fanout.js';
 import { Limiter } from './limiter.js';
+import { routeTemplate } from './routes.js';
+import { NO_METRICS, type LinstorMetrics } from '../metrics/port.js';
 import { DEFAULTS, resolveTls, type LinstorConnectionOptions } from './options.js';
 import { backoffDelay, isPreSendErrorCode, isTransientStatus, mayResend, type FailureKind, type RetryPolicy } from './retry.js';
 
@@ -58,6 +60,7 @@ export interface TransportDeps {
   logger: Logger;
   /** Jitter source, [0, 1). */
   random?: () => number;
+  metrics?: LinstorMetrics;
 }
 
 type Attempt =
@@ -83,6 +86,7 @@ export class HttpTransport {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly random: () => number;
+  private readonly metrics: LinstorMetrics;
 
   constructor(opts: LinstorConnectionOptions, deps: TransportDeps) {
     if (opts.endpoints.length === 0) throw new LinstorConfigError('no LINSTOR controller endpoint configured');
@@ -99,6 +103,7 @@ export class HttpTransport {
     this.clock = deps.clock;
     this.log = deps.logger;
     this.random = deps.random ?? Math.random;
+    this.metrics = deps.metrics ?? NO_METRICS;
     this.timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
     const max = opts.maxConcurrency ?? DEFAULTS.maxConcurrency;
     this.limiter = new Limiter(max);
@@ -244,6 +249,7 @@ export class HttpTransport {
     if (auth !== undefined) headers['Authorization'] = auth;
     const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
     const began = performance.now();
+    const measured = this.metrics.linstorRequestStarted(spec.method, routeTemplate(spec.path));
 
     return new Promise<Attempt>((resolve) => {
       let settled = false;
@@ -253,6 +259,7 @@ export class HttpTransport {
         settled = true;
         clearTimeout(timer);
         unsubscribe?.();
+        measured(a.kind === 'response' ? a.res.status : 'error');
         if (a.kind === 'response') {
           this.log.debug(
             { endpoint, method: spec.method, path: spec.path, status: a.res.status, ms: Math.round(performance.now() - began) },

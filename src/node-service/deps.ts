@@ -2,6 +2,7 @@
 import { CsiError, Code, failedPrecondition, notFound, unavailable } from '../csi/errors.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
+import type { NodeStageMetrics, VolumeHealthMetrics } from '../metrics/port.js';
 import type { InFlight } from '../server/inflight.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeOps } from '../node-ops/index.js';
@@ -23,6 +24,8 @@ export interface NodeServiceDeps {
   clock: Clock;
   log: Logger;
   inflight: InFlight;
+  /** Stage outcomes and volume conditions for the metrics; absent when metrics are off. */
+  metrics?: NodeStageMetrics & VolumeHealthMetrics;
   /** Tuning for tests; production uses the defaults. */
   tuning?: Partial<NodeTuning>;
 }

@@ -1,5 +1,6 @@
 /** Volume condition from what the node sees (pure, unit-tested). */
 import { deviceOf, hasUpToDateData, type DrbdResourceStatus } from '../node-ops/drbd-status.js';
+import type { VolumeConditionReason } from '../metrics/port.js';
 
 export interface HealthInput {
   volumePath: string;
@@ -17,39 +18,47 @@ export interface HealthInput {
 export interface Condition {
   abnormal: boolean;
   message: string;
+  /** Why it is abnormal, from a fixed set (for metrics); empty when healthy. */
+  reasons: VolumeConditionReason[];
 }
 
 export function volumeCondition(h: HealthInput): Condition {
   const problems: string[] = [];
-  if (!h.mounted) problems.push(`nothing is mounted at ${h.volumePath} any more; restart the pod so kubelet publishes the volume again`);
+  const reasons: VolumeConditionReason[] = [];
+  const add = (reason: VolumeConditionReason, message: string): void => {
+    problems.push(message);
+    if (!reasons.includes(reason)) reasons.push(reason);
+  };
+  if (!h.mounted) add('not_mounted', `nothing is mounted at ${h.volumePath} any more; restart the pod so kubelet publishes the volume again`);
   if (h.fsReadOnlyUnexpectedly) {
-    problems.push('the filesystem went read-only although the volume is read-write (usually after I/O errors); check the kernel log, then restart the pod (a repair may need fsck)');
+    add('fs_read_only', 'the filesystem went read-only although the volume is read-write (usually after I/O errors); check the kernel log, then restart the pod (a repair may need fsck)');
   }
-  if (h.device && !h.device.readable) problems.push(`the device reports I/O errors (${h.device.error ?? 'read failed'}); check the backing disk and DRBD`);
+  if (h.device && !h.device.readable) add('io_errors', `the device reports I/O errors (${h.device.error ?? 'read failed'}); check the backing disk and DRBD`);
   if (h.drbd === null) {
-    problems.push(`DRBD state unknown (${h.drbdError ?? 'drbdsetup failed'}); check the DRBD kernel module and the LINSTOR satellite`);
+    add('drbd_unknown', `DRBD state unknown (${h.drbdError ?? 'drbdsetup failed'}); check the DRBD kernel module and the LINSTOR satellite`);
   } else if (h.drbd === undefined) {
-    problems.push('DRBD does not know this resource on this node; check the LINSTOR satellite (linstor resource list)');
+    add('not_configured', 'DRBD does not know this resource on this node; check the LINSTOR satellite (linstor resource list)');
   } else {
     const st = h.drbd;
     const dev = deviceOf(st, h.volume);
-    if (!dev) problems.push(`DRBD has no volume ${h.volume} for ${st.name}`);
+    if (!dev) add('not_configured', `DRBD has no volume ${h.volume} for ${st.name}`);
     else {
       if (!hasUpToDateData(st, h.volume)) {
-        problems.push(
+        add(
+          'no_uptodate_data',
           dev.diskState === 'Diskless'
             ? 'this diskless node reaches no UpToDate peer; check the connections to the diskful nodes'
             : `the local DRBD disk is ${dev.diskState}, not UpToDate; wait for the resync or check the backing disk`,
         );
       }
-      if (!dev.quorum) problems.push('DRBD lost quorum (I/O is suspended or fails); bring the peers back online');
+      if (!dev.quorum) add('quorum_lost', 'DRBD lost quorum (I/O is suspended or fails); bring the peers back online');
     }
     const standalone = st.connections.filter((c) => c.connectionState === 'StandAlone').map((c) => c.name);
     if (standalone.length > 0) {
-      problems.push(`DRBD connection to ${standalone.join(', ')} is StandAlone (split brain or refused connection); resolve the split brain (drbdadm connect --discard-my-data on the victim)`);
+      add('split_brain', `DRBD connection to ${standalone.join(', ')} is StandAlone (split brain or refused connection); resolve the split brain (drbdadm connect --discard-my-data on the victim)`);
     }
-    if (st.suspended) problems.push('DRBD I/O is suspended; check quorum and fencing');
+    if (st.suspended) add('io_suspended', 'DRBD I/O is suspended; check quorum and fencing');
   }
-  if (problems.length === 0) return { abnormal: false, message: 'volume is healthy: mounted, readable, DRBD UpToDate with quorum' };
-  return { abnormal: true, message: problems.join('; ') };
+  if (problems.length === 0) return { abnormal: false, message: 'volume is healthy: mounted, readable, DRBD UpToDate with quorum', reasons };
+  return { abnormal: true, message: problems.join('; '), reasons };
 }

@@ -94,6 +94,7 @@ export function stageHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
       readOnly: cap.readOnly,
     });
     ctx.log.info({ device, signature: probe.signature, decision }, 'blank check');
+    deps.metrics?.stageOutcome(decision.action === 'format' ? 'formatted' : decision.action === 'refuse' ? 'refused' : 'mounted_existing');
     if (decision.action === 'refuse') throw failedPrecondition(`volume ${resource} on ${device}: ${decision.reason}`);
     if (decision.action === 'format') {
       await ops.formatter.format(device, cap.fsType, probe.read.sizeBytes, userArgs, ctx.signal);
@@ -178,6 +179,7 @@ export function unstageHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
         // Leave the device as we found it: a read-only stage set the kernel flag, which outlives us.
         if ((await ops.fs.kind(device)) === 'block-device') await ops.blockdev.setReadOnly(device, false, ctx.signal);
         ctx.log.info({ staging }, 'unstaged');
+        deps.metrics?.forgetVolume('node', resource);
         return {};
       } catch (e) {
         throw toCsiError(e, `NodeUnstageVolume ${resource}`);

@@ -56,10 +56,12 @@ export function statsHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
         volume: VOLUME_NUMBER,
       });
       if (condition.abnormal) ctx.log.warn({ path, condition: condition.message }, 'volume condition abnormal');
-      if (found.kind === 'unmounted') return { usage: [], volume_condition: condition };
+      deps.metrics?.setVolumeCondition('node', resource, condition.reasons);
+      const volume_condition = { abnormal: condition.abnormal, message: condition.message };
+      if (found.kind === 'unmounted') return { usage: [], volume_condition };
       if (found.kind === 'block') {
         const size = await ops.blockdev.sizeBytes(device, ctx.signal);
-        return { usage: [{ unit: 'BYTES', total: String(size) }], volume_condition: condition };
+        return { usage: [{ unit: 'BYTES', total: String(size) }], volume_condition };
       }
       const s = await ops.fs.statfs(path);
       return {
@@ -67,7 +69,7 @@ export function statsHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
           { unit: 'BYTES', total: String(s.totalBytes), available: String(s.availableBytes), used: String(s.usedBytes) },
           { unit: 'INODES', total: String(s.totalInodes), available: String(s.freeInodes), used: String(s.usedInodes) },
         ],
-        volume_condition: condition,
+        volume_condition,
       };
     } catch (e) {
       throw toCsiError(e, `NodeGetVolumeStats ${resource}`);

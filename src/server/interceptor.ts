@@ -3,6 +3,7 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceError
 import { Metadata } from '@grpc/grpc-js';
 import { Code, CsiError } from '../csi/errors.js';
 import type { Logger } from '../log/logger.js';
+import { NO_METRICS, type RpcMetrics } from '../metrics/port.js';
 import { CallStats, runWithCallStats } from './call-stats.js';
 import type { CallContext, UnaryHandler } from './handler.js';
 import { redactSecrets, requestIds } from './redact.js';
@@ -17,7 +18,30 @@ export interface InterceptorOptions {
   shutdownSignal: AbortSignal;
   /** Counts calls in flight, for draining on shutdown. */
   tracker: CallTracker;
+  /** Per-RPC counts, durations and calls in flight; none when metrics are off. */
+  metrics?: RpcMetrics;
 }
+
+/**
+ * RPCs that only read. Orchestrators poll them (kubelet, the sidecars, health monitors), so a
+ * success logs at debug; a failure still logs at warn, and every change logs at info.
+ */
+export const READ_ONLY_RPCS: ReadonlySet<string> = new Set([
+  'GetPluginInfo',
+  'GetPluginCapabilities',
+  'Probe',
+  'ControllerGetCapabilities',
+  'GetCapacity',
+  'ListVolumes',
+  'ControllerGetVolume',
+  'ValidateVolumeCapabilities',
+  'ListSnapshots',
+  'GroupControllerGetCapabilities',
+  'GetVolumeGroupSnapshot',
+  'NodeGetCapabilities',
+  'NodeGetInfo',
+  'NodeGetVolumeStats',
+]);
 
 export class CallTracker {
   private active = 0;
@@ -79,6 +103,8 @@ export function wrapUnary<Req, Res>(
     if (log.isLevelEnabled('debug')) log.debug({ request: redactSecrets(req, opts.secretFields) }, 'request');
     const ctx: CallContext = { log, requestId, signal: abort.signal };
     const stats = new CallStats();
+    const measured = (opts.metrics ?? NO_METRICS).rpcStarted(rpc);
+    const okLevel = READ_ONLY_RPCS.has(rpc) ? 'debug' : 'info';
     opts.tracker.enter();
     const finish = (code: Code, err?: unknown, res?: Res): void => {
       if (timer) clearTimeout(timer);
@@ -93,10 +119,12 @@ export function wrapUnary<Req, Res>(
         if (stats.linstorQueuedMs > 0) fields['linstorQueuedMs'] = round3(stats.linstorQueuedMs);
       }
       if (code === Code.OK) {
-        log.info(fields, 'ok');
+        measured('OK');
+        log[okLevel](fields, 'ok');
         if (log.isLevelEnabled('debug')) log.debug({ response: redactSecrets(res, opts.secretFields) }, 'response');
         callback(null, res);
       } else if (err instanceof CsiError && code !== Code.INTERNAL) {
+        measured(Code[code]);
         log[code === Code.ABORTED || code === Code.NOT_FOUND || code === Code.ALREADY_EXISTS ? 'info' : 'warn'](
           { ...fields, error: err.message, cause: causeText(err) },
           'failed',
@@ -104,6 +132,7 @@ export function wrapUnary<Req, Res>(
         callback(toServiceError(code, err.message));
       } else {
         const message = err instanceof CsiError ? err.message : GENERIC_INTERNAL;
+        measured('INTERNAL');
         log.error({ ...fields, err }, 'internal error');
         callback(toServiceError(Code.INTERNAL, message));
       }
@@ -132,6 +161,7 @@ export function unimplementedStream(
   opts: InterceptorOptions,
 ): (call: ServerWritableStream<unknown, unknown>) => void {
   return (call) => {
+    (opts.metrics ?? NO_METRICS).rpcStarted(rpc)('UNIMPLEMENTED');
     opts.log.child({ rpc }).info({ code: 'UNIMPLEMENTED', durationMs: 0 }, 'failed');
     call.emit('error', toServiceError(Code.UNIMPLEMENTED, `${rpc} is not implemented by this driver`));
   };

@@ -3,6 +3,7 @@ import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceI
 import type { Endpoint } from '../config/config.js';
 import { unimplemented, type CsiError } from '../csi/errors.js';
 import type { Logger } from '../log/logger.js';
+import type { RpcMetrics } from '../metrics/port.js';
 import { grpcAddress, prepareUnixSocket, removeUnixSocket, restrictSocket } from './endpoint.js';
 import type { UnaryHandler } from './handler.js';
 import { CallTracker, unimplementedStream, wrapUnary, type InterceptorOptions } from './interceptor.js';
@@ -21,6 +22,7 @@ export interface CsiServerOptions {
   log: Logger;
   secretFields: ReadonlySet<string>;
   mapError?: (e: unknown) => CsiError | undefined;
+  metrics?: RpcMetrics;
 }
 
 export interface CsiServer {
@@ -46,6 +48,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
     shutdownSignal: shutdownCtl.signal,
     tracker,
     ...(opts.mapError ? { mapError: opts.mapError } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   };
   // Without a tight cap, one misbehaving client could make us buffer large messages.
   const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });

@@ -22,6 +22,10 @@ export interface RigOptions {
   nodes?: string[];
   /** Emulated resync after a node returns (ms). */
   resyncMs?: number;
+  /** Extra `serve` flags for every driver. */
+  args?: string[];
+  /** The drivers' --log-level (default debug). */
+  logLevel?: string;
 }
 
 const FROM_SOURCE = { LINSTOR_CSI_FROM_SOURCE: '1' };
@@ -33,7 +37,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     nodes,
     allServicesOn: nodes[0],
     emulator: { poolSize: 8 * 1024 * MiB, resyncMs: opts.resyncMs ?? 300 },
-    args: ['--device-wait-timeout=5s', '--linstor-request-timeout=5s', '--shutdown-timeout=5s', '--log-level=debug'],
+    args: ['--device-wait-timeout=5s', '--linstor-request-timeout=5s', '--shutdown-timeout=5s', `--log-level=${opts.logLevel ?? 'debug'}`, ...(opts.args ?? [])],
     env: FROM_SOURCE,
   });
 }
