@@ -20,6 +20,7 @@ import { createLogger } from '../log/logger.js';
 import { csiClient, type CsiClient } from './demo/csi-client.js';
 import { check, CheckFailed, describeError, formatBytes, formatMs, StepUi } from './demo/ui.js';
 import { startDev, type DevEnvironment } from './dev.js';
+import { colorWanted } from './color.js';
 import type { CliIo } from './main.js';
 
 const run = promisify(execFile);
@@ -192,7 +193,7 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv, io: CliIo)
     throw e;
   }
   const tty = Boolean(io.stdout.isTTY);
-  const color = tty && !noColor && env['NO_COLOR'] === undefined;
+  const color = !noColor && colorWanted(tty, env);
   const steps = [
     'Start the LINSTOR emulator and the driver',
     'Create a 2-replica volume',

@@ -92,7 +92,7 @@ export async function runEmulator(
     flags = parseEmulatorArgs(argv);
   } catch (e) {
     if (e instanceof ConfigError) {
-      io.stderr.write(`linstor-csi emulator: ${e.message}\n${USAGE}`);
+      io.stderr.write(`linstor-csi emulator: ${e.message}; run "linstor-csi emulator --help" for the flags\n`);
       return 2;
     }
     throw e;

@@ -13,11 +13,12 @@ import type { LinstorClient } from '../linstor/client.js';
 import type { Node, ResourceWithVolumes, Snapshot, StoragePool } from '../linstor/types.js';
 import { silentLogger } from '../log/logger.js';
 import { systemClock } from '../util/clock.js';
+import { colorWanted } from './color.js';
 
 export interface LsIo {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
-  /** Colour states only when stdout is a terminal. */
+  /** Colour states only when stdout is a terminal (and NO_COLOR is not set). */
   isTTY: boolean;
 }
 
@@ -50,16 +51,21 @@ const LS_FLAGS: readonly FlagSpec[] = [
 export const LS_USAGE = formatHelp(
   `Usage: linstor-csi ls <view> [options]
 
-Views:
-  nodes            nodes, their addresses and connection state
-  storage-pools    storage pools with free and total capacity
-  resources        resources per node, usage and replication state
-  volumes          volumes per node: pool, device, allocated size, disk state
-  snapshots        snapshots with their nodes, size and state
-
 Environment: LS_CONTROLLERS, LS_ROOT_CA, LS_USER_CERTIFICATE, LS_USER_KEY, LS_BEARER_TOKEN_FILE,
-LS_USERNAME, LS_PASSWORD (as the Go driver).`,
+LS_USERNAME, LS_PASSWORD (as the Go driver); NO_COLOR turns colours off.`,
   LS_FLAGS,
+  [
+    {
+      title: 'Views:',
+      rows: [
+        ['nodes', 'nodes, their addresses and connection state'],
+        ['storage-pools', 'storage pools with free and total capacity'],
+        ['resources', 'resources per node, usage and replication state'],
+        ['volumes', 'volumes per node: pool, device, allocated size, disk state'],
+        ['snapshots', 'snapshots with their nodes, size and state'],
+      ],
+    },
+  ],
 );
 
 interface LsArgs {
@@ -116,7 +122,7 @@ export async function runLs(argv: string[], env: Readonly<Record<string, string 
     args = parseArgs(argv);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    io.stderr.write(`linstor-csi ls: ${e.message}\n\n${LS_USAGE}`);
+    io.stderr.write(`linstor-csi ls: ${e.message}; run "linstor-csi ls --help" for the views and flags\n`);
     return 2;
   }
 
@@ -143,7 +149,7 @@ export async function runLs(argv: string[], env: Readonly<Record<string, string 
     if (args.json) {
       io.stdout.write(stringifyLinstorJson(data, 2) + '\n');
     } else {
-      io.stdout.write(renderView(args.view, data, io.isTTY));
+      io.stdout.write(renderView(args.view, data, colorWanted(io.isTTY, env)));
     }
     return 0;
   } catch (e) {

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   emulator: { summary: 'run the embedded LINSTOR emulator (REST API, emulated satellites on loop devices)', load: async () => (await import('./emulator.js')).runEmulator },
   dev: { summary: 'run the emulator and a driver wired to it, for trying things out', load: async () => (await import('./dev.js')).runDev },
   demo: { summary: 'walk through a volume lifecycle on the emulator, step by step', load: async () => (await import('./demo.js')).runDemo },
+  wait: { summary: 'wait until LINSTOR reports this node online (or its API answers), for init containers', load: async () => (await import('./wait.js')).runWait },
   ls: { summary: 'list LINSTOR nodes, storage-pools, resources, volumes or snapshots', load: async () => {
     const { runLs } = await import('./ls.js');
     return (argv, env, io) => runLs(argv, env, { stdout: io.stdout, stderr: io.stderr, isTTY: Boolean(io.stdout.isTTY) });
@@ -37,9 +38,14 @@ function usage(): string {
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+  if (cmd === undefined) {
+    // A wrong invocation: the usage goes to stderr, so `linstor-csi | cmd` never feeds it on.
+    io.stderr.write(usage());
+    return 2;
+  }
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     io.stdout.write(usage());
-    return cmd === undefined ? 2 : 0;
+    return 0;
   }
   if (cmd === '--version' || cmd === 'version') {
     io.stdout.write(`linstor-csi ${driverVersion()}\n`);

@@ -65,7 +65,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'device-path-template', placeholder: 'TEMPLATE', help: 'path of a volume\'s DRBD device; {resource} and {volume} are replaced', default: DEFAULT_DEVICE_PATH_TEMPLATE },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the DRBD device to appear', default: '30s' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
-  { name: 'metrics-address', placeholder: '[HOST]:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. :9808 (off unless set)', env: ['METRICS_ADDRESS'] },
+  { name: 'metrics-address', placeholder: '[HOST]:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. :9810 (off unless set)', env: ['METRICS_ADDRESS'] },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish after SIGTERM', default: '30s' },
   { name: 'version', boolean: true, help: 'print the version and exit' },
 ];
@@ -77,7 +77,20 @@ function spec(name: string): FlagSpec {
 }
 
 export function serveHelp(): string {
-  return formatHelp('Usage: linstor-csi serve [flags]\n\nServes the CSI Identity, Controller, GroupController and Node services on a unix socket.', SERVE_FLAGS);
+  return formatHelp(
+    'Usage: linstor-csi serve [flags]\n\nServes the CSI Identity, Controller, GroupController and Node services on a unix socket.',
+    SERVE_FLAGS,
+    [
+      {
+        title: 'Required flags, by mode:',
+        rows: [
+          ['every mode', '--linstor-endpoint (or LS_CONTROLLERS)'],
+          ['--mode=node, --mode=all', '--node (or NODE_NAME, KUBE_NODE_NAME): this host\'s LINSTOR node name'],
+          ['--mode=controller', 'nothing more'],
+        ],
+      },
+    ],
+  );
 }
 
 export function parseCsiEndpoint(source: string, raw: string): Endpoint {

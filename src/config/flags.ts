@@ -194,7 +194,14 @@ export function parsePositiveInt(source: string, raw: string): number {
   return Number(raw);
 }
 
-export function formatHelp(usage: string, specs: readonly FlagSpec[]): string {
+/** A titled two-column block of a command's help (e.g. "Views:"), aligned with the flags. */
+export interface HelpSection {
+  title: string;
+  rows: ReadonlyArray<readonly [string, string]>;
+}
+
+/** `usage`, then each section, then the flags: every second column starts at the same place. */
+export function formatHelp(usage: string, specs: readonly FlagSpec[], sections: readonly HelpSection[] = []): string {
   const rows = specs.map((s) => {
     const left = `  --${s.name}${s.boolean ? '' : `=${s.placeholder ?? 'VALUE'}`}`;
     const extra = [s.default !== undefined ? `default ${s.default}` : '', s.env?.length ? `env ${s.env.join(', ')}` : '']
@@ -202,6 +209,9 @@ export function formatHelp(usage: string, specs: readonly FlagSpec[]): string {
       .join('; ');
     return [left, s.help + (extra ? ` (${extra})` : '')] as const;
   });
-  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
-  return `${usage}\n\nFlags:\n${rows.map(([l, r]) => l.padEnd(width) + r).join('\n')}\n  -h, --help${' '.repeat(Math.max(2, width - 10))}show this help\n`;
+  rows.push(['  -h, --help', 'show this help']);
+  const blocks = [...sections.map((s) => ({ title: s.title, rows: s.rows.map(([l, r]) => [`  ${l}`, r] as const) })), { title: 'Flags:', rows }];
+  const width = Math.max(...blocks.flatMap((b) => b.rows.map(([l]) => l.length))) + 2;
+  const text = blocks.map((b) => `${b.title}\n${b.rows.map(([l, r]) => l.padEnd(width) + r).join('\n')}`);
+  return `${usage}\n\n${text.join('\n\n')}\n`;
 }
