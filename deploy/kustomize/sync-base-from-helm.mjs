@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Regenerates deploy/kustomize/base/*.yaml from the Helm chart rendered with its default
-// values (release "linstor-csi", namespace "linstor-csi"), minus the Helm-only labels.
+// values (release "linstor-csi", namespace "linstor-csi") for a cluster that serves the snapshot
+// API (so csi-snapshotter is in, without group snapshots), minus the Helm-only labels.
 // test/deploy checks that the base and the chart render the same core objects; run this
 // after changing the chart's defaults:  node deploy/kustomize/sync-base-from-helm.mjs
 import { execFileSync } from 'node:child_process';
@@ -12,6 +13,7 @@ const helm = join(root, '.tools/bin/helm');
 const out = execFileSync(helm, [
   'template', 'linstor-csi', join(root, 'deploy/helm/linstor-csi'),
   '--namespace', 'linstor-csi', '--kube-version', '1.34.0',
+  '--api-versions', 'snapshot.storage.k8s.io/v1',
 ], { encoding: 'utf8' });
 
 // Which base file each chart template goes to.
@@ -21,6 +23,7 @@ const fileOf = {
   'controller-deployment.yaml': 'controller.yaml',
   'node-daemonset.yaml': 'node.yaml',
   'csidriver.yaml': 'csidriver.yaml',
+  'metrics.yaml': 'metrics.yaml',
 };
 const files = new Map();
 for (const doc of out.split(/^---\n/m)) {

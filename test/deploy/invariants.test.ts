@@ -6,11 +6,14 @@ import { dirname, join, posix } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse as parseYaml } from 'yaml';
-import { parseServeArgs, type Config } from '../../src/config/config.js';
+import type { Config } from '../../src/config/config.js';
+import { driverConfig, flag } from './driver-args.js';
 import {
   CHART,
   DRIVER_NAME,
   ROOT,
+  TYPICAL_APIS,
+  apiArgs,
   allRenderings,
   container,
   containerEnv,
@@ -39,28 +42,6 @@ const SIDECAR_PINS: Record<string, string> = {
   livenessprobe: 'v2.19.0',
   'csi-external-health-monitor-controller': 'v0.18.0',
 };
-
-function flag(c: Container, name: string): string | undefined {
-  const prefix = `--${name}=`;
-  const a = (c.args ?? []).find((x) => x.startsWith(prefix));
-  return a?.slice(prefix.length);
-}
-
-/** Parses the linstor-csi container's arguments with the driver's own config parser. */
-function driverConfig(c: Container, where: string): Config {
-  const args = c.args ?? [];
-  assert.is(c.command, undefined, `${where}: the image entrypoint (linstor-csi) must not be overridden`);
-  assert.is(args[0], 'serve', `${where}: the first argument must be the "serve" sub-command, got ${args[0]}`);
-  const env = containerEnv(c);
-  const argv = args.slice(1).map((a) => expandVars(a, env));
-  for (const a of argv) assert.not.match(a, /\$\(/, `${where}: unresolved variable reference in ${a}`);
-  try {
-    return parseServeArgs(argv, env);
-  } catch (e) {
-    const err = e as Error & { flag?: string };
-    throw new Error(`${where}: linstor-csi serve rejects its arguments (${err.flag ?? '?'}): ${err.message}\nargs: ${argv.join(' ')}`);
-  }
-}
 
 /**
  * The LINSTOR connection settings that concern deployment, read tolerantly: the config
@@ -402,7 +383,7 @@ function normalise(v: unknown): unknown {
   return v;
 }
 
-const CORE_KINDS = new Set(['CSIDriver', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment', 'DaemonSet', 'PodDisruptionBudget']);
+const CORE_KINDS = new Set(['CSIDriver', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment', 'DaemonSet', 'PodDisruptionBudget', 'Service']);
 const key = (o: K8sObject): string => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 function assertSameCore(helm: Rendering, kust: Rendering): void {
@@ -418,6 +399,7 @@ test('helm and kustomize render the same core objects (base and each overlay)', 
   assertSameCore(await helmDefault(), await kustomizeBuild('base'));
   assertSameCore(
     await helmTemplate('helm (TLS values)', 'linstor-csi', 'linstor-csi', [
+      ...apiArgs(TYPICAL_APIS),
       '--set', 'linstor.endpoint=https://linstor-controller.piraeus-datastore.svc:3371',
       '--set', 'linstor.tls.secretName=linstor-client-tls',
     ]),
@@ -425,6 +407,7 @@ test('helm and kustomize render the same core objects (base and each overlay)', 
   );
   assertSameCore(
     await helmTemplate('helm (private registry values)', 'linstor-csi', 'linstor-csi', [
+      ...apiArgs(TYPICAL_APIS),
       '--set', 'image.registry=registry.example.com',
       '--set', 'sidecars.registry=registry.example.com',
       '--set', 'imagePullSecrets={regcred}',
@@ -433,6 +416,7 @@ test('helm and kustomize render the same core objects (base and each overlay)', 
   );
   assertSameCore(
     await helmTemplate('helm (HA values)', 'linstor-csi', 'linstor-csi', [
+      ...apiArgs(TYPICAL_APIS),
       '--set', 'controller.replicas=3',
       '--set', 'controller.healthMonitor.enabled=true',
     ]),

@@ -45,11 +45,11 @@ test('values.schema.json rejects a misspelt key, an unpinned image and a bad end
 test('helm renders the expected objects with default and non-default values', async () => {
   const kinds = (r: Rendering): string[] => [...new Set(r.objects.map((o) => o.kind))].sort();
   const d = await helmDefault();
-  assert.equal(kinds(d), ['CSIDriver', 'ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
+  assert.equal(kinds(d), ['CSIDriver', 'ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
   const f = await helmFull();
   assert.equal(kinds(f), [
     'CSIDriver', 'ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'Deployment', 'PodDisruptionBudget',
-    'Role', 'RoleBinding', 'ServiceAccount', 'StorageClass', 'VolumeSnapshotClass',
+    'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ServiceMonitor', 'StorageClass', 'VolumeSnapshotClass',
   ]);
   assert.is(f.objects.filter((o) => o.kind === 'StorageClass').length, 2);
 });

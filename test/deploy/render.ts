@@ -85,9 +85,19 @@ export function helmTemplate(name: string, release: string, namespace: string, e
   });
 }
 
-export const helmDefault = (): Promise<Rendering> => helmTemplate('helm (default values)', 'linstor-csi', 'linstor-csi');
+/**
+ * The APIs a typical cluster serves beyond the core (helm's `--api-versions`, what
+ * `.Capabilities.APIVersions` sees on install): the snapshot CRDs. The kustomize base is
+ * generated from the chart with the same set (deploy/kustomize/sync-base-from-helm.mjs).
+ */
+export const TYPICAL_APIS = ['snapshot.storage.k8s.io/v1'];
+export const GROUP_SNAPSHOT_API = 'groupsnapshot.storage.k8s.io/v1beta2';
+export const SERVICE_MONITOR_API = 'monitoring.coreos.com/v1/ServiceMonitor';
+export const apiArgs = (apis: readonly string[]): string[] => apis.flatMap((a) => ['--api-versions', a]);
+
+export const helmDefault = (): Promise<Rendering> => helmTemplate('helm (default values)', 'linstor-csi', 'linstor-csi', apiArgs(TYPICAL_APIS));
 export const helmFull = (): Promise<Rendering> =>
-  helmTemplate('helm (values-full.yaml)', 'lcsi', 'storage', ['--values', FULL_VALUES]);
+  helmTemplate('helm (values-full.yaml)', 'lcsi', 'storage', ['--values', FULL_VALUES, ...apiArgs([...TYPICAL_APIS, GROUP_SNAPSHOT_API, SERVICE_MONITOR_API])]);
 
 export function kustomizeBuild(dir: string): Promise<Rendering> {
   const name = `kustomize ${dir}`;

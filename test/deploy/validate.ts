@@ -4,8 +4,8 @@
 //  2. a strict-field walk over @kubernetes/client-node's generated model type maps, which
 //     reports a field the API does not know (a typo such as `mountPropogation` would be
 //     dropped by the API server, or rejected under strict field validation).
-//  3. VolumeSnapshotClass (a CRD, not in either package): a structural check written from
-//     the snapshot.storage.k8s.io/v1 CRD.
+//  3. VolumeSnapshotClass and ServiceMonitor (CRDs, in neither package): structural checks
+//     written from the snapshot.storage.k8s.io/v1 and monitoring.coreos.com/v1 CRDs.
 import * as k8s from '@kubernetes/client-node';
 import type { K8sObject } from './render.js';
 
@@ -20,7 +20,7 @@ function modelPath(apiVersion: string, kind: string): string {
 }
 
 export function isCoreKind(o: K8sObject): boolean {
-  return !o.apiVersion.startsWith('snapshot.storage.k8s.io/');
+  return !o.apiVersion.startsWith('snapshot.storage.k8s.io/') && !o.apiVersion.startsWith('monitoring.coreos.com/');
 }
 
 export async function validateWithKubernetesModels(o: K8sObject): Promise<string[]> {
@@ -121,9 +121,33 @@ export function validateVolumeSnapshotClass(o: K8sObject): string[] {
   return errs;
 }
 
+const DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
+
+/** monitoring.coreos.com/v1 ServiceMonitor: the fields the chart sets, per the CRD's openAPIV3Schema. */
+export function validateServiceMonitor(o: K8sObject): string[] {
+  const errs: string[] = [];
+  if (o.apiVersion !== 'monitoring.coreos.com/v1') errs.push(`apiVersion must be monitoring.coreos.com/v1, got ${o.apiVersion}`);
+  if (o.metadata.namespace === undefined) errs.push('ServiceMonitor is namespaced; set metadata.namespace');
+  for (const k of Object.keys(o)) if (!['apiVersion', 'kind', 'metadata', 'spec'].includes(k)) errs.push(`unknown field ${k}`);
+  const spec = o.spec as { selector?: { matchLabels?: Record<string, unknown> }; namespaceSelector?: { matchNames?: unknown[] }; endpoints?: Array<Record<string, unknown>> } | undefined;
+  if (!spec?.selector) errs.push('spec.selector is required');
+  for (const [k, v] of Object.entries(spec?.selector?.matchLabels ?? {})) if (typeof v !== 'string') errs.push(`spec.selector.matchLabels.${k} must be a string`);
+  for (const n of spec?.namespaceSelector?.matchNames ?? []) if (typeof n !== 'string') errs.push('spec.namespaceSelector.matchNames must hold strings');
+  const endpoints = spec?.endpoints ?? [];
+  if (endpoints.length === 0) errs.push('spec.endpoints is empty');
+  const allowed = new Set(['port', 'path', 'interval', 'scrapeTimeout', 'scheme', 'honorLabels']);
+  endpoints.forEach((e, i) => {
+    for (const k of Object.keys(e)) if (!allowed.has(k)) errs.push(`spec.endpoints[${i}].${k}: not a field this check knows`);
+    if (typeof e.port !== 'string' || e.port === '') errs.push(`spec.endpoints[${i}].port must name a Service port`);
+    for (const d of ['interval', 'scrapeTimeout']) if (e[d] !== undefined && !(typeof e[d] === 'string' && DURATION.test(e[d] as string))) errs.push(`spec.endpoints[${i}].${d} is not a Prometheus duration`);
+  });
+  return errs;
+}
+
 /** All schema findings for one object; empty when it is valid. */
 export async function validateObject(o: K8sObject): Promise<string[]> {
   if (o.kind === 'VolumeSnapshotClass') return validateVolumeSnapshotClass(o);
+  if (o.kind === 'ServiceMonitor') return validateServiceMonitor(o);
   if (!isCoreKind(o)) return [`no schema known for ${o.apiVersion} ${o.kind}`];
   return [...(await validateWithKubernetesModels(o)), ...unknownFields(o)];
 }
