@@ -50,6 +50,7 @@ test('healthy volume', () => {
   const c = volumeCondition([rsc('n1', 'UpToDate'), rsc('n2', 'UpToDate'), rsc('n3', 'Diskless', { flags: ['DISKLESS', 'DRBD_DISKLESS', 'TIE_BREAKER'] })]);
   assert.is(c.abnormal, false);
   assert.match(c.message, 'n1, n2');
+  assert.equal(c.reasons, []);
 });
 
 test('replica not UpToDate names node and what to do', () => {
@@ -57,19 +58,23 @@ test('replica not UpToDate names node and what to do', () => {
   assert.is(c.abnormal, true);
   assert.match(c.message, 'node n2');
   assert.match(c.message, 'Outdated');
+  assert.equal(c.reasons, ['outdated']);
   const s = volumeCondition([
     rsc('n1', 'UpToDate'),
     rsc('n2', 'Inconsistent', { volumes: [{ volume_number: 0, state: { disk_state: 'Inconsistent', replication_states: { n1: { replication_state: 'SyncTarget', done_percentage: 42 } } } }] }),
   ]);
   assert.match(s.message, '42%');
   assert.match(s.message, 'wait for the resync');
+  assert.equal(s.reasons, ['syncing']);
   assert.match(volumeCondition([rsc('n1', 'Failed')]).message, 'replace the backing disk');
+  assert.equal(volumeCondition([rsc('n1', 'Failed')]).reasons, ['disk_failed']);
 });
 
 test('offline node', () => {
   const c = volumeCondition([rsc('n1', 'UpToDate'), { name: 'pvc-1', node_name: 'n2', volumes: [{ volume_number: 0 }] }]);
   assert.is(c.abnormal, true);
   assert.match(c.message, 'node n2 holding a replica is offline');
+  assert.equal(c.reasons, ['node_offline'], 'the offline node is one reason, its unknown disk state no other');
 });
 
 test('StandAlone connection and lost quorum', () => {
@@ -86,11 +91,13 @@ test('StandAlone connection and lost quorum', () => {
   assert.match(c.message, 'discard-my-data');
   assert.match(c.message, 'node n1 has lost quorum');
   assert.not.match(c.message, 'node n2 has lost quorum');
+  assert.equal(c.reasons.sort(), ['quorum_lost', 'split_brain'], 'metric reasons, each once');
 });
 
 test('deleting resources are ignored; none left is abnormal', () => {
   assert.is(volumeCondition([rsc('n1', 'UpToDate'), rsc('n2', 'Failed', { flags: ['DELETE'] })]).abnormal, false);
   assert.is(volumeCondition([]).abnormal, true);
+  assert.equal(volumeCondition([]).reasons, ['no_replicas']);
 });
 
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DrbdStatusParseError, hasUpToDateData, parseDrbdStatusJson, primaryPeers } from '../../src/node-ops/drbd-status.js';
-import { volumeCondition } from '../../src/node-service/health.js';
+import { volumeCondition, type HealthInput } from '../../src/node-service/health.js';
 
 // Shape of DRBD 9.2 / drbd-utils 9.2x `drbdsetup status pvc-1 --json` (two peers, one Primary).
 const SAMPLE = `[
@@ -143,6 +143,16 @@ test('volume condition: healthy, then each problem on its own', () => {
   const noQuorum = structuredClone(st!);
   noQuorum.devices[0]!.quorum = false;
   assert.match(volumeCondition({ ...base, drbd: noQuorum }).message, /lost quorum/);
+  // The same problems as metric reasons, one per kind.
+  const reasons = (h: Partial<HealthInput>): string[] => volumeCondition({ ...base, ...h }).reasons;
+  assert.equal(reasons({}), []);
+  assert.equal(reasons({ mounted: false }), ['not_mounted']);
+  assert.equal(reasons({ fsReadOnlyUnexpectedly: true }), ['fs_read_only']);
+  assert.equal(reasons({ device: { readable: false, error: 'EIO' } }), ['io_errors']);
+  assert.equal(reasons({ drbd: null, drbdError: 'exit 20' }), ['drbd_unknown']);
+  assert.equal(reasons({ drbd: undefined }), ['not_configured']);
+  assert.equal(reasons({ drbd: outdated }), ['no_uptodate_data']);
+  assert.equal(reasons({ drbd: noQuorum }), ['quorum_lost']);
 });
 
 test.run();
