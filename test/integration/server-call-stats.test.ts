@@ -42,7 +42,8 @@ async function serve(handlers: Record<string, (req: { volume_id?: string }, ctx:
   srv = await startCsiServer({
     endpoint: { kind: 'unix', path: socket, uri: `unix://${socket}` },
     services: [{ name: 'csi.v1.Controller', definition: ControllerService, handlers: handlers as Record<string, UnaryHandler<never, unknown>> }],
-    log: createLogger({ level: 'info', format: 'json', destination: sink }),
+    // debug: a successful ControllerGetVolume (a read) logs its line at debug.
+    log: createLogger({ level: 'debug', format: 'json', destination: sink }),
     secretFields: new Set(secretFieldKeys()),
   });
   clients = csiClients(`unix://${socket}`);
