@@ -1,11 +1,12 @@
 /**
  * LINSTOR's property whitelist per object, from the generated tables (properties.json and the
- * DRBD options of drbdsetup.xml). `Aux/*` is free-form; snapshot definitions take any key.
+ * DRBD options of drbdsetup.xml). `Aux/*` is free-form; snapshot definitions and
+ * key-value stores take any key.
  */
 import { DRBD_OPTIONS, PROPERTY_OBJECTS } from './generated/whitelist.js';
 import type { PropRule } from './whitelist-rule.js';
 
-export type PropLevel = 'ctrl' | 'node' | 'rd' | 'rg' | 'rsc' | 'vd' | 'snap' | 'pool';
+export type PropLevel = 'ctrl' | 'node' | 'rd' | 'rg' | 'rsc' | 'vd' | 'snap' | 'pool' | 'kvs';
 
 /** The properties.json object a level is validated against (a resource group uses the RD list). */
 const OBJECT_OF: Record<PropLevel, string | undefined> = {
@@ -17,6 +18,7 @@ const OBJECT_OF: Record<PropLevel, string | undefined> = {
   vd: 'volume-definition',
   pool: 'storagepool',
   snap: undefined,
+  kvs: undefined,
 };
 
 const ALL_SECTIONS = ['Disk', 'Net', 'PeerDevice', 'Resource', 'Handlers'];
@@ -30,6 +32,7 @@ const DRBD_SECTIONS: Record<PropLevel, readonly string[]> = {
   vd: ['Disk'],
   pool: [],
   snap: [],
+  kvs: [],
 };
 
 /** DRBD handler scripts (`DrbdOptions/Handlers/*`) are free text; drbdsetup.xml has no section for them. */
