@@ -42,7 +42,8 @@ function registerKvs(r: Router, core: Core): void {
     const name = req.params['kvs'] ?? '';
     const key = find(name);
     if (key === undefined) fail(FAIL_NOT_FOUND_KVS, 0n, MASK_KVS, `Could not find key value store instance '${name}'`, { obj_refs: { KeyValueStore: name } });
-    return ok(kvsJson(key, store()[key] ?? {}));
+    // A one-element list, as the real controller answers (golinstor's Get expects exactly one).
+    return ok([kvsJson(key, store()[key] ?? {})]);
   });
   r.add('PUT', '/v1/key-value-store/:kvs', async (req) => {
     const body = jsonBody<PropsModify>(req);
