@@ -59,6 +59,8 @@ func main() {
 		{"whitelist", k.whitelist},
 		{"autoplace", k.autoplace},
 		{"make-available", k.makeAvailable},
+		{"resize", k.resize},
+		{"capacity", k.capacity},
 		{"snapshots", k.snapshots},
 		{"restore", k.restore},
 		{"clone", k.clone},
@@ -321,6 +323,34 @@ func (k *checker) makeAvailable() error {
 	return want(hasFlag(r.Flags, "DISKLESS") && !hasFlag(r.Flags, "TIE_BREAKER"), "made available on %s: flags %v", target, r.Flags)
 }
 
+// resize grows the volume definition as ControllerExpandVolume does.
+func (k *checker) resize() error {
+	if err := k.c.ResourceDefinitions.ModifyVolumeDefinition(k.ctx, "gl-vol", 0, client.VolumeDefinitionModify{SizeKib: 40960}); err != nil {
+		return err
+	}
+	vd, err := k.c.ResourceDefinitions.GetVolumeDefinition(k.ctx, "gl-vol", 0)
+	if err != nil {
+		return err
+	}
+	return want(vd.SizeKib == 40960, "size after resize %d KiB", vd.SizeKib)
+}
+
+// capacity asks what GetCapacity asks: the size a spawn from the group could get.
+func (k *checker) capacity() error {
+	info, err := k.c.ResourceGroups.QuerySizeInfo(k.ctx, "gl-rg", client.QuerySizeInfoRequest{})
+	if err != nil {
+		return err
+	}
+	groups, err := k.c.ResourceGroups.GetAll(k.ctx)
+	if err != nil {
+		return err
+	}
+	return first(
+		want(info.SpaceInfo != nil && info.SpaceInfo.MaxVlmSizeInKib > 0 && len(info.Reports) == 0, "size info %+v", info),
+		want(len(groups) == 2, "%d resource groups, want DfltRscGrp and gl-rg", len(groups)),
+	)
+}
+
 func (k *checker) snapshots() error {
 	if err := k.c.Resources.CreateSnapshot(k.ctx, client.Snapshot{Name: "gl-snap", ResourceName: "gl-vol"}); err != nil {
 		return err
@@ -341,7 +371,7 @@ func (k *checker) snapshots() error {
 	return first(
 		want(hasFlag(s.Flags, "SUCCESSFUL") && len(s.Nodes) == 2, "snapshot flags %v nodes %v", s.Flags, s.Nodes),
 		want(s.SnapshotDefinitionProps["SequenceNumber"] != "", "snapshot_definition_props %v", s.SnapshotDefinitionProps),
-		want(len(s.VolumeDefinitions) == 1 && s.VolumeDefinitions[0].SizeKib == 32768, "volume definitions %+v", s.VolumeDefinitions),
+		want(len(s.VolumeDefinitions) == 1 && s.VolumeDefinitions[0].SizeKib == 40960, "volume definitions %+v", s.VolumeDefinitions),
 		want(len(view) == 1 && view[0].Name == "gl-snap", "snapshot view %+v", view),
 		want(errors.Is(missing, client.NotFoundError), "a missing snapshot: %v", missing),
 	)
@@ -369,7 +399,7 @@ func (k *checker) restore() error {
 	}
 	return first(
 		want(len(disk) == 2, "restore placed %d diskful replicas, want 2", len(disk)),
-		want(len(vds) == 1 && vds[0].SizeKib == 32768, "restored volume definitions %+v", vds),
+		want(len(vds) == 1 && vds[0].SizeKib == 40960, "restored volume definitions %+v", vds),
 	)
 }
 
@@ -432,6 +462,18 @@ func (k *checker) keyValueStore() error {
 func (k *checker) cleanup() error {
 	if err := k.c.Resources.DeleteSnapshot(k.ctx, "gl-vol", "gl-snap"); err != nil {
 		return err
+	}
+	// The diskless replica make-available added, as ControllerUnpublishVolume removes it.
+	all, err := k.c.Resources.GetAll(k.ctx, "gl-vol")
+	if err != nil {
+		return err
+	}
+	for _, r := range all {
+		if hasFlag(r.Flags, "DISKLESS") && !hasFlag(r.Flags, "TIE_BREAKER") {
+			if err := k.c.Resources.Delete(k.ctx, "gl-vol", r.NodeName); err != nil {
+				return fmt.Errorf("delete the diskless replica on %s: %w", r.NodeName, err)
+			}
+		}
 	}
 	for _, rd := range []string{"gl-clone", "gl-restored", "gl-vol", "gl-spawned"} {
 		if err := k.c.ResourceDefinitions.Delete(k.ctx, rd); err != nil {

@@ -24,6 +24,8 @@ const STEPS = [
   'whitelist',
   'autoplace',
   'make-available',
+  'resize',
+  'capacity',
   'snapshots',
   'restore',
   'clone',
