@@ -3,7 +3,7 @@
 # test/golinstor/go.mod, fetched through the Go module proxy) into the project-owned cache
 # ${LINSTOR_CSI_CACHE:-/var/cache/linstor-csi}/golinstor-check/. Idempotent: the build is kept
 # while the stamp beside it matches the hash of the program's sources (go.mod, go.sum, *.go).
-# Usage: scripts/install-golinstor-check.sh [--print-path]      (needs go >= 1.24 on PATH)
+# Usage: scripts/install-golinstor-check.sh [--print-path]      (needs go >= 1.25 on PATH)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="$repo/test/golinstor"

@@ -10,7 +10,8 @@
  * - requests/replies are written with `stringifyLinstorJson`, which writes bigints as exact
  *   JSON integers.
  *
- * Mask and code constants below are **unsigned** 64-bit values (as in golinstor's apiconsts.go
+ * Mask and code constants (generated from linstor-common consts.json into generated/apiconsts.ts)
+ * are **unsigned** 64-bit values (as in golinstor's apiconsts.go
  * and linstor-common consts.json); codes are OR'ed with their type mask. All helpers accept a
  * signed or unsigned ret_code.
  */
@@ -19,7 +20,6 @@ import type { ApiCallRc } from './types.js';
 import {
   API_CONST_CODE_NAMES,
   API_CALL_PARSE_ERROR,
-  FAIL_EXISTS_RSC_DFN,
   FAIL_SIGN_IN,
   FAIL_SIGN_IN_MISSING_CREDENTIALS,
   MASK_BACKUP,
