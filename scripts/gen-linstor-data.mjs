@@ -125,8 +125,12 @@ function propertyObjects(props, strings) {
   return out;
 }
 
-/** drbdsetup command → LINSTOR's DrbdOptions namespace (commands not listed carry no options). */
-const DRBD_SECTIONS = { 'disk-options': 'Disk', 'new-peer': 'Net', 'peer-device-options': 'PeerDevice', 'resource-options': 'Resource' };
+/**
+ * drbdsetup command → LINSTOR's DrbdOptions namespace. The new-minor options (block-size, …) are
+ * Disk options to LINSTOR: the real controller stamps `DrbdOptions/Disk/block-size` on volume
+ * definitions.
+ */
+const DRBD_SECTIONS = { 'disk-options': 'Disk', 'new-minor': 'Disk', 'new-peer': 'Net', 'peer-device-options': 'PeerDevice', 'resource-options': 'Resource' };
 
 function tagValues(body, tag) {
   return [...body.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]);

@@ -24,6 +24,7 @@ test('DRBD options from drbdsetup.xml, per object; Aux is free-form', () => {
   assert.is(whitelistRule('rd', 'DrbdOptions/Net/no-such-option').kind, 'unknown');
   assert.is(whitelistRule('vd', 'DrbdOptions/Net/protocol').kind, 'unknown', 'volume definitions take Disk options only');
   assert.is(whitelistRule('vd', 'DrbdOptions/Disk/disk-timeout').kind, 'ok');
+  assert.is(whitelistRule('vd', 'DrbdOptions/Disk/block-size').kind, 'ok', 'new-minor options are Disk options (the real VD carries block-size)');
   assert.is(whitelistRule('pool', 'Aux/anything').kind, 'ok');
   assert.is(whitelistRule('rd', 'Aux/').kind, 'unknown');
 });

@@ -2,7 +2,7 @@
 // source consts.json sha256 9ea76e9394e84e13053636727fc718aa6e8460d0afc9e1e2d7a659a0d53b5e07
 // source properties.json sha256 66c09cf157690059ec07cc61e9b144f3d4e7fd43bb2e2925db8e615f77c6477c
 // source drbdsetup.xml sha256 fbee22b3977a9466c00a5e82304271c4648c55c8ec01ac64ffa716d09a752ee1
-// body sha256 dc94becf3e0513dbb7bdff4536d39678cbbec213cf0e3869d2d16a30f1b7905c
+// body sha256 178777ba881bf9c426ffef36431d2a2cc8128e44b179fcc396825adc1c9b201f
 import type { PropRule } from '../whitelist-rule.js';
 
 /** properties.json: per LINSTOR object, every accepted key (resolved through consts.json) and its rule. */
@@ -1712,6 +1712,24 @@ export const DRBD_OPTIONS: Readonly<Record<string, Readonly<Record<string, PropR
     },
     "bitmap": {
       "type": "drbd-boolean"
+    },
+    "max-bio-size": {
+      "type": "range",
+      "min": "512",
+      "max": "1048576"
+    },
+    "diskless": {
+      "type": "drbd-boolean"
+    },
+    "block-size": {
+      "type": "range",
+      "min": "512",
+      "max": "4096"
+    },
+    "discard-granularity": {
+      "type": "range",
+      "min": "0",
+      "max": "134217728"
     }
   },
   "Net": {
