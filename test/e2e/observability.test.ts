@@ -104,6 +104,28 @@ metrics('RPC, LINSTOR, NodeStage and volume-condition metrics move with real cal
   assert.is(value(gone, 'linstor_csi_volumes_abnormal', { view: 'controller' }), 0, 'a deleted volume leaves the gauge');
 });
 
+metrics('the in-flight gauges count a call while it waits for LINSTOR', async ({ rig }) => {
+  if (!rig) throw new Error('no rig');
+  await rig.emu.control.setLatency(1500);
+  try {
+    const call = rig.on('node-a').controller.ListVolumes({});
+    let during: Sample[] = [];
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      during = await scrape(rig, 'node-a');
+      if (value(during, 'linstor_csi_linstor_requests_in_flight') > 0) break;
+    }
+    assert.is(value(during, 'csi_operations_in_flight', { method_name: 'ListVolumes' }), 1, 'the ListVolumes call is in flight');
+    assert.ok(value(during, 'linstor_csi_linstor_requests_in_flight') >= 1, 'and its LINSTOR requests');
+    await call;
+  } finally {
+    await rig.emu.control.clearLatency();
+  }
+  const after = await scrape(rig, 'node-a');
+  assert.is(value(after, 'csi_operations_in_flight', { method_name: 'ListVolumes' }), 0);
+  assert.is(value(after, 'linstor_csi_linstor_requests_in_flight'), 0);
+});
+
 metrics('the endpoint answers /metrics only', async ({ rig }) => {
   if (!rig) throw new Error('no rig');
   const base = metricsUrl(rig, 'node-a').replace(/\/metrics$/, '');
