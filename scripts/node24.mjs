@@ -4,6 +4,7 @@
 // `node` started them.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter, dirname } from 'node:path';
 
 export const NODE_MAJOR = 24;
 export const PROJECT_NODE = new URL('../.tools/node/bin/node', import.meta.url).pathname;
@@ -19,7 +20,9 @@ export function ensureNode24() {
     process.stderr.write(`linstor-csi needs Node.js ${NODE_MAJOR} or newer, this is ${process.version}: run ./scripts/setup.sh (it installs Node ${NODE_MAJOR} into .tools/node)\n`);
     process.exit(1);
   }
-  const child = spawn(PROJECT_NODE, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  // Node 24 first on PATH too, so whatever the command starts (`node`, `npm`) runs on it directly.
+  const env = { ...process.env, PATH: `${dirname(PROJECT_NODE)}${delimiter}${process.env.PATH ?? ''}` };
+  const child = spawn(PROJECT_NODE, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
   const forward = (sig) => child.kill(sig);
   for (const sig of signals) process.on(sig, forward);
