@@ -4,7 +4,7 @@
  * (`method_name`, `grpc_status_code`) so the same dashboards read both.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ConditionView, Metrics, StageOutcome, VolumeConditionReason } from './port.js';
+import type { ConditionView, LinstorMetrics, Metrics, NodeStageMetrics, RpcMetrics, StageOutcome, VolumeConditionReason, VolumeHealthMetrics } from './port.js';
 
 /** Seconds: from a cached Probe (sub-millisecond) to a CreateVolume waiting on a slow LINSTOR. */
 const RPC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -14,46 +14,60 @@ export interface PrometheusMetrics extends Metrics {
   readonly registry: Registry;
 }
 
-export function createPrometheusMetrics(info: { version: string; mode: string }): PrometheusMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const registers = [registry];
+type Registers = Registry[];
+const seconds = (startNs: bigint): number => Number(process.hrtime.bigint() - startNs) / 1e9;
 
-  new Gauge({ name: 'linstor_csi_build_info', help: 'Driver version and mode (always 1)', labelNames: ['version', 'mode', 'node_version'], registers })
-    .set({ version: info.version, mode: info.mode, node_version: process.version }, 1);
+function rpcMetrics(registers: Registers): RpcMetrics {
+  const labelNames = ['method_name', 'grpc_status_code'];
+  const total = new Counter({ name: 'csi_operations_total', help: 'CSI RPCs handled, by method and gRPC status code', labelNames, registers });
+  const duration = new Histogram({ name: 'csi_operation_duration_seconds', help: 'Duration of CSI RPCs, by method and gRPC status code', labelNames, buckets: RPC_BUCKETS, registers });
+  const inFlight = new Gauge({ name: 'csi_operations_in_flight', help: 'CSI RPCs being handled now, by method', labelNames: ['method_name'], registers });
+  return {
+    rpcStarted(method) {
+      const t0 = process.hrtime.bigint();
+      inFlight.inc({ method_name: method });
+      return (code) => {
+        inFlight.dec({ method_name: method });
+        const labels = { method_name: method, grpc_status_code: code };
+        total.inc(labels);
+        duration.observe(labels, seconds(t0));
+      };
+    },
+  };
+}
 
-  const rpcTotal = new Counter({ name: 'csi_operations_total', help: 'CSI RPCs handled, by method and gRPC status code', labelNames: ['method_name', 'grpc_status_code'], registers });
-  const rpcSeconds = new Histogram({
-    name: 'csi_operation_duration_seconds',
-    help: 'Duration of CSI RPCs, by method and gRPC status code',
-    labelNames: ['method_name', 'grpc_status_code'],
-    buckets: RPC_BUCKETS,
-    registers,
-  });
-  const rpcInFlight = new Gauge({ name: 'csi_operations_in_flight', help: 'CSI RPCs being handled now, by method', labelNames: ['method_name'], registers });
-
-  const lsTotal = new Counter({
+function linstorMetrics(registers: Registers): LinstorMetrics {
+  const labelNames = ['method', 'route', 'status'];
+  const total = new Counter({
     name: 'linstor_csi_linstor_requests_total',
     help: 'HTTP requests to LINSTOR (each attempt), by method, route template and status ("error": no answer)',
-    labelNames: ['method', 'route', 'status'],
+    labelNames,
     registers,
   });
-  const lsSeconds = new Histogram({
+  const duration = new Histogram({
     name: 'linstor_csi_linstor_request_duration_seconds',
     help: 'Latency of HTTP requests to LINSTOR, by method, route template and status',
-    labelNames: ['method', 'route', 'status'],
+    labelNames,
     buckets: LINSTOR_BUCKETS,
     registers,
   });
-  const lsInFlight = new Gauge({ name: 'linstor_csi_linstor_requests_in_flight', help: 'HTTP requests to LINSTOR waiting for their answer', registers });
+  const inFlight = new Gauge({ name: 'linstor_csi_linstor_requests_in_flight', help: 'HTTP requests to LINSTOR waiting for their answer', registers });
+  return {
+    linstorRequestStarted(method, route) {
+      const t0 = process.hrtime.bigint();
+      inFlight.inc();
+      return (status) => {
+        inFlight.dec();
+        const labels = { method, route, status: String(status) };
+        total.inc(labels);
+        duration.observe(labels, seconds(t0));
+      };
+    },
+  };
+}
 
-  const stages = new Counter({
-    name: 'linstor_csi_node_stage_total',
-    help: 'NodeStageVolume blank-check outcomes for filesystem volumes: formatted (proven new), mounted_existing, refused',
-    labelNames: ['outcome'],
-    registers,
-  });
-
+/** Conditions per volume are kept (bounded by the volumes that exist); the gauge counts them when scraped. */
+function volumeHealthMetrics(registers: Registers): VolumeHealthMetrics {
   const conditions: Record<ConditionView, Map<string, readonly VolumeConditionReason[]>> = { controller: new Map(), node: new Map() };
   new Gauge({
     name: 'linstor_csi_volumes_abnormal',
@@ -69,30 +83,7 @@ export function createPrometheusMetrics(info: { version: string; mode: string })
       }
     },
   });
-
-  const seconds = (startNs: bigint): number => Number(process.hrtime.bigint() - startNs) / 1e9;
   return {
-    registry,
-    rpcStarted(method) {
-      const t0 = process.hrtime.bigint();
-      rpcInFlight.inc({ method_name: method });
-      return (code) => {
-        rpcInFlight.dec({ method_name: method });
-        const labels = { method_name: method, grpc_status_code: code };
-        rpcTotal.inc(labels);
-        rpcSeconds.observe(labels, seconds(t0));
-      };
-    },
-    linstorRequestStarted(method, route) {
-      const t0 = process.hrtime.bigint();
-      lsInFlight.inc();
-      return (status) => {
-        lsInFlight.dec();
-        const labels = { method, route, status: String(status) };
-        lsTotal.inc(labels);
-        lsSeconds.observe(labels, seconds(t0));
-      };
-    },
     replaceVolumeConditions(view, all) {
       conditions[view] = new Map(all);
     },
@@ -102,8 +93,30 @@ export function createPrometheusMetrics(info: { version: string; mode: string })
     forgetVolume(view, volumeId) {
       conditions[view].delete(volumeId);
     },
-    stageOutcome(outcome: StageOutcome) {
-      stages.inc({ outcome });
-    },
+  };
+}
+
+function stageMetrics(registers: Registers): NodeStageMetrics {
+  const stages = new Counter({
+    name: 'linstor_csi_node_stage_total',
+    help: 'NodeStageVolume blank-check outcomes for filesystem volumes: formatted (proven new), mounted_existing, refused',
+    labelNames: ['outcome'],
+    registers,
+  });
+  return { stageOutcome: (outcome: StageOutcome) => stages.inc({ outcome }) };
+}
+
+export function createPrometheusMetrics(info: { version: string; mode: string }): PrometheusMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  new Gauge({ name: 'linstor_csi_build_info', help: 'Driver version and mode (always 1)', labelNames: ['version', 'mode', 'node_version'], registers })
+    .set({ version: info.version, mode: info.mode, node_version: process.version }, 1);
+  return {
+    registry,
+    ...rpcMetrics(registers),
+    ...linstorMetrics(registers),
+    ...volumeHealthMetrics(registers),
+    ...stageMetrics(registers),
   };
 }

@@ -24,7 +24,7 @@ export interface InterceptorOptions {
 
 /**
  * RPCs that only read. Orchestrators poll them (kubelet, the sidecars, health monitors), so a
- * success logs at debug; a failure still logs at warn, and every change logs at info.
+ * success logs at debug; a failure still logs at info or above, and so does every change.
  */
 export const READ_ONLY_RPCS: ReadonlySet<string> = new Set([
   'GetPluginInfo',
@@ -89,17 +89,7 @@ export function wrapUnary<Req, Res>(
     const onShutdown = (): void => abort.abort(new CsiError(Code.UNAVAILABLE, 'the driver is shutting down; retry'));
     call.on('cancelled', onCancel);
     opts.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
-    const deadline = call.getDeadline();
-    let timer: NodeJS.Timeout | undefined;
-    if (deadline instanceof Date || typeof deadline === 'number') {
-      const ms = Number(deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
-      if (Number.isFinite(ms)) {
-        timer = setTimeout(
-          () => abort.abort(new CsiError(Code.DEADLINE_EXCEEDED, 'the call deadline passed')),
-          Math.max(0, ms),
-        );
-      }
-    }
+    const timer = deadlineTimer(call.getDeadline(), abort);
     if (log.isLevelEnabled('debug')) log.debug({ request: redactSecrets(req, opts.secretFields) }, 'request');
     const ctx: CallContext = { log, requestId, signal: abort.signal };
     const stats = new CallStats();
@@ -168,6 +158,14 @@ export function unimplementedStream(
 }
 
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/** Aborts the handler with DEADLINE_EXCEEDED when the client's deadline passes. */
+function deadlineTimer(deadline: unknown, abort: AbortController): NodeJS.Timeout | undefined {
+  if (!(deadline instanceof Date) && typeof deadline !== 'number') return undefined;
+  const ms = Number(deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
+  if (!Number.isFinite(ms)) return undefined;
+  return setTimeout(() => abort.abort(new CsiError(Code.DEADLINE_EXCEEDED, 'the call deadline passed')), Math.max(0, ms));
+}
 
 function causeText(e: Error): string | undefined {
   const c = (e as { cause?: unknown }).cause;
