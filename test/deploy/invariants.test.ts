@@ -12,6 +12,7 @@ import {
   CHART,
   DRIVER_NAME,
   ROOT,
+  GROUP_SNAPSHOT_API,
   TYPICAL_APIS,
   apiArgs,
   allRenderings,
@@ -421,6 +422,10 @@ test('helm and kustomize render the same core objects (base and each overlay)', 
       '--set', 'controller.healthMonitor.enabled=true',
     ]),
     await kustomizeBuild('overlays/ha'),
+  );
+  assertSameCore(
+    await helmTemplate('helm (group snapshot API)', 'linstor-csi', 'linstor-csi', apiArgs([...TYPICAL_APIS, GROUP_SNAPSHOT_API])),
+    await kustomizeBuild('overlays/group-snapshots'),
   );
 });
 

@@ -12,7 +12,7 @@ export const ROOT = new URL('../..', import.meta.url).pathname;
 export const CHART = join(ROOT, 'deploy/helm/linstor-csi');
 export const KUSTOMIZE_DIR = join(ROOT, 'deploy/kustomize');
 export const FULL_VALUES = join(ROOT, 'test/deploy/fixtures/values-full.yaml');
-export const OVERLAYS = ['tls', 'private-registry', 'ha'] as const;
+export const OVERLAYS = ['tls', 'private-registry', 'ha', 'group-snapshots'] as const;
 export const DRIVER_NAME = 'linstor.csi.linbit.com';
 /** Kubernetes version handed to `helm template` (a go-installed helm defaults to v1.20). */
 export const KUBE_VERSION = '1.34.0';
