@@ -92,9 +92,20 @@ export async function resolveSplitBrain(deps: ResolveDeps, opts: ResolveOptions)
     if (r.code !== 0) throw new ResolveError(`drbdadm ${s.argv.join(' ')} failed on ${s.node} (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
   }
   const remaining = plan.steps.filter((s) => !mine.includes(s));
-  if (remaining.length > 0) return { kind: 'partial', plan, snapshots: taken, remaining };
+  // Steps of other nodes may have run already (the other half of a --node resolve): then the
+  // replicas connect now. Otherwise they are the operator's next step.
+  if (remaining.length > 0 && !(await connectsSoon(deps, plan.resource))) return { kind: 'partial', plan, snapshots: taken, remaining };
   await waitHealthy(deps, plan.resource, opts.timeoutMs);
   return { kind: 'resolved', plan, snapshots: taken };
+}
+
+async function connectsSoon(deps: Pick<ResolveDeps, 'linstor' | 'clock'>, resource: string): Promise<boolean> {
+  const until = deps.clock.now() + 5000;
+  for (;;) {
+    if (connected(await viewOf(deps, resource))) return true;
+    if (deps.clock.now() >= until) return false;
+    await deps.clock.sleep(250);
+  }
 }
 
 /** A snapshot per victim this run acts on, when its pool can take one. */
@@ -115,9 +126,15 @@ async function snapshotTargets(deps: Pick<ResolveDeps, 'linstor' | 'clock'>, sb:
 /** Connected between every pair of diskful replicas and UpToDate everywhere. */
 export function healthy(view: readonly ResourceWithVolumes[]): boolean {
   const disk = view.filter((r) => !(r.flags ?? []).some((f) => f === 'DISKLESS' || f === 'DRBD_DISKLESS'));
+  return connected(view) && disk.every((r) => !r.volumes?.some((v) => v.state?.disk_state !== 'UpToDate'));
+}
+
+/** Every pair of diskful replicas Connected (a resync may still run). */
+function connected(view: readonly ResourceWithVolumes[]): boolean {
+  const disk = view.filter((r) => !(r.flags ?? []).some((f) => f === 'DISKLESS' || f === 'DRBD_DISKLESS'));
   if (disk.length === 0 || detectSplitBrain(view)) return false;
   for (const r of disk) {
-    if (r.state === undefined || r.volumes?.some((v) => v.state?.disk_state !== 'UpToDate')) return false;
+    if (r.state === undefined) return false;
     for (const p of disk) {
       if (p === r) continue;
       const c = r.layer_object?.drbd?.connections?.[p.node_name];
