@@ -182,8 +182,9 @@ async function dispatch(p: Parsed, client: HttpLinstorClient, env: NodeJS.Proces
     return 1;
   }
   if (outcome.kind === 'partial') {
-    const nodes = [...new Set(outcome.remaining.map((s) => s.node))];
-    io.stdout.write(`Next: on ${nodes.join(', ')} run "linstor-csi split-brain resolve ${volume} --keep ${outcome.plan.keep} --node NODE" (NODE = that node).\n`);
+    for (const n of new Set(outcome.remaining.map((s) => s.node))) {
+      io.stdout.write(`Next, on ${n}: linstor-csi split-brain resolve ${volume} --keep ${outcome.plan.keep} --node ${n} --yes\n`);
+    }
   }
   return 0;
 }

@@ -104,7 +104,7 @@ test('partition → two Primaries → reconnect: detected by node, controller, C
   assert.is(onB.code, 0, onB.stderr);
   assert.match(onB.stdout, /on node-b \(victim\):\n {4}drbdadm secondary pvc-sb\n {4}drbdadm disconnect pvc-sb\n {4}drbdadm connect --discard-my-data pvc-sb\n {2}on node-a \(survivor\):\n {4}drbdadm connect pvc-sb/);
   assert.match(onB.stdout, /snapshot split-brain-node-b-\d{8}t\d{6} taken on node-b/);
-  assert.match(onB.stdout, /Next: on node-a run/);
+  assert.match(onB.stdout, /Next, on node-a: linstor-csi split-brain resolve pvc-sb --keep node-a --node node-a --yes/);
   const onA = await cli(['resolve', 'pvc-sb', '--keep', 'node-a', '--yes', '--node', 'node-a'], 'node-a');
   assert.is(onA.code, 0, onA.stderr);
   assert.match(onA.stdout, /pvc-sb: every replica Connected and UpToDate/);
