@@ -139,7 +139,7 @@ export class Control implements EmulatorControl {
         if (!online) rsc.drbd.role = 'Secondary';
         else if (!isDiskless(rsc) && this.core.cfg.resyncMs > 0) rsc.drbd.resyncUntil = this.core.now() + this.core.cfg.resyncMs;
         if (!online) await this.core.sats.unlinkRsc(n.name, rd.name);
-        else await reconcile(this.core, rd);
+        else await reconcile(this.core, rd, true);
       }
     });
   }
@@ -219,10 +219,18 @@ export class Control implements EmulatorControl {
     return this.core.mutate(async () => {
       const r = runTool(this.core.state, node, tool, args, this.core.now());
       // Role and connection changes may fork the copies or run the reconnect handshake.
-      if (r.changed) await reconcileAll(this.core);
+      const rd = r.changed ? toolTarget(this.core, args) : undefined;
+      if (rd) await reconcile(this.core, rd);
       return { stdout: r.stdout, stderr: r.stderr, code: r.code };
     });
   }
+}
+
+/** The RD a state-changing drbdadm/drbdsetup command names (`RES` or `RES:PEER`). */
+function toolTarget(core: Core, args: string[]): ReturnType<typeof findRd> {
+  const words = args.filter((a) => !a.startsWith('-'));
+  const res = words[1]?.split(':')[0];
+  return res ? findRd(core.state, res) : undefined;
 }
 
 function body<T>(req: Req): T {

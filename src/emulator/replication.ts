@@ -185,11 +185,18 @@ export async function reconcileAll(core: Core): Promise<void> {
   for (const rd of core.state.rds) await reconcile(core, rd);
 }
 
-/** Forks, handshakes and collapses the copies of one RD, then re-links its devices. */
-export async function reconcile(core: Core, rd: RdRec): Promise<void> {
+/**
+ * Forks, handshakes and collapses the copies of one RD; re-links its devices when a copy changed
+ * (or always with `relink`, e.g. for a node that came back online).
+ */
+export async function reconcile(core: Core, rd: RdRec, relink = false): Promise<void> {
   const first = rd.vds[0];
-  if (rd.flags.includes('CLONING') || !first?.file) return;
+  if (rd.flags.includes('CLONING') || !first?.file) {
+    if (relink) await core.deployRd(rd);
+    return;
+  }
   const s = core.state;
+  const before = JSON.stringify(rd.vds.map((v) => [v.file, v.split?.files]));
   for (let round = 0; round < 8; round++) {
     markDiverged(rd);
     const live = diskful(rd).filter((r) => nodeOnline(s, r.node));
@@ -204,7 +211,9 @@ export async function reconcile(core: Core, rd: RdRec): Promise<void> {
   }
   markDiverged(rd);
   await collapse(core, rd);
-  await core.deployRd(rd);
+  const moved = JSON.stringify(rd.vds.map((v) => [v.file, v.split?.files])) !== before;
+  // A diskless node follows a connected diskful peer: connection changes may move it too.
+  if (relink || moved || rd.vds.some((v) => v.split)) await core.deployRd(rd);
 }
 
 /** A copy with a Primary on it starts a new data generation (DRBD's new current UUID). */

@@ -13,6 +13,8 @@ export interface HealthInput {
   drbd: DrbdResourceStatus | undefined | null;
   drbdError?: string;
   volume: number;
+  /** This node's name, to say between which nodes a split brain is. */
+  node?: string;
 }
 
 export interface Condition {
@@ -48,7 +50,7 @@ export function volumeCondition(h: HealthInput): Condition {
     const standalone = st.connections.filter((c) => c.connectionState === 'StandAlone').map((c) => c.name);
     if (standalone.length > 0) {
       problems.push(
-        `DRBD connection to ${standalone.join(', ')} is StandAlone (split brain or refused connection): this node's replica and ${standalone.join(', ')} may hold different data; ` +
+        `DRBD connection to ${standalone.join(', ')} is StandAlone (split brain or refused connection): the replicas on ${h.node ?? 'this node'} and ${standalone.join(', ')} may hold different data; ` +
           `see ${HANDBOOK} ("linstor-csi split-brain show ${st.name}", then "linstor-csi split-brain resolve ${st.name} --keep NODE")`,
       );
     }

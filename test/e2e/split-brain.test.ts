@@ -63,6 +63,7 @@ test('partition → two Primaries → reconnect: detected by node, controller, C
   const nc = await nodeCondition();
   assert.is(nc?.abnormal, true);
   assert.match(nc?.message ?? '', /node-b is StandAlone \(split brain/);
+  assert.match(nc?.message ?? '', /the replicas on node-a and node-b may hold different data/);
   assert.match(nc?.message ?? '', /docs\/split-brain\.md/);
   const cc = await eventually('controller to see the split brain', async () => {
     const c = await controllerCondition();

@@ -130,7 +130,7 @@ test('the handbook, sample by sample', async () => {
   const view = (await emu.api('GET', '/v1/view/resources?resources=pvc-1')).body as ResourceWithVolumes[];
   check('condition-controller', controllerCondition(view, 0, Date.parse('2026-11-26T05:12:00Z')).message);
   const [st] = parseDrbdStatusJson((await emu.handle.control.drbd('node-a', 'drbdsetup', ['status', 'pvc-1', '--json'])).stdout);
-  check('condition-node', nodeCondition({ volumePath: '/var/lib/kubelet/pods/…/mount', mounted: true, fsReadOnlyUnexpectedly: false, device: { readable: true }, drbd: st, volume: 0 }).message);
+  check('condition-node', nodeCondition({ volumePath: '/var/lib/kubelet/pods/…/mount', mounted: true, fsReadOnlyUnexpectedly: false, device: { readable: true }, drbd: st, volume: 0, node: 'node-a' }).message);
   await runConsole('cli-list');
   await runConsole('cli-show');
 
