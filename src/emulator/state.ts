@@ -53,6 +53,8 @@ export interface RgRec {
   props: Props;
   selectFilter: SelectFilter;
   peerSlots?: number;
+  /** Volume groups (POST /v1/resource-groups/{rg}/volume-groups). */
+  vgs?: { nr: number; uuid: string; props: Props }[];
 }
 
 export interface VdRec {
@@ -157,6 +159,8 @@ export interface EmuState {
   rgs: RgRec[];
   rds: RdRec[];
   snapshots: SnapRec[];
+  /** Key-value store instances (name → props). */
+  kvs?: Record<string, Props>;
   /** Network partition of the nodes (control API): nodes in different groups cannot reach each other. */
   partition?: string[][];
 }
