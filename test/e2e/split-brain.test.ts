@@ -100,6 +100,14 @@ test('partition → two Primaries → reconnect: detected by node, controller, C
   assert.is(sb.recommendation.keep, 'node-a');
   assert.equal(sb.recommendation.discard, ['node-b']);
 
+  // Without --yes it asks; no answer (stdin closed) changes nothing.
+  const unconfirmed = await cli(['resolve', 'pvc-sb', '--keep', 'node-a', '--node', 'node-b'], 'node-b');
+  assert.is(unconfirmed.code, 1);
+  assert.match(unconfirmed.stdout, /drbdadm connect --discard-my-data pvc-sb[\s\S]*Proceed\? \[y\/N\]/);
+  assert.match(unconfirmed.stderr, /not confirmed; nothing was changed/);
+  assert.equal(await snapshots('pvc-sb'), []);
+  assert.match((await adm('node-b', 'status', 'pvc-sb')).stdout, /node-a connection:StandAlone/);
+
   // Resolve on node-b (victim: snapshot + steps), then on node-a (survivor: connect + wait).
   const onB = await cli(['resolve', 'pvc-sb', '--keep', 'node-a', '--yes', '--node', 'node-b'], 'node-b');
   assert.is(onB.code, 0, onB.stderr);

@@ -4,6 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TempEmulator, tempEmulator } from '../../src/emulator/testkit.js';
 
@@ -193,6 +195,28 @@ test('stand-in syntax: connect/disconnect on unknown resources and peers, drbdse
   const st = await emu.handle.control.drbd('node-a', 'drbdsetup', ['connect', r, String(id)]);
   assert.is(st.code, 0, st.stderr);
   assert.not.match((await adm('node-a', 'status', r)).stdout, /StandAlone/);
+});
+
+test('a split brain survives an emulator restart: StandAlone both ways, each side its bytes', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'linstor-emu-sb-'));
+  const first = await tempEmulator({ resyncMs: 0 }, dir);
+  const saved = emu;
+  emu = first;
+  try {
+    const r = await volume();
+    await diverge(r, { aMiB: 1, bMiB: 2, aRole: 'Primary', bRole: 'Primary' });
+    await heal();
+    assert.ok(await standAlone(r));
+    await first.cleanup();
+    emu = await tempEmulator({ resyncMs: 0 }, dir);
+    assert.ok(await standAlone(r), 'still StandAlone after the restart');
+    assert.is(await bytes('node-a', r), 'A..');
+    assert.is(await bytes('node-b', r), 'BB.');
+    await emu.cleanup();
+  } finally {
+    emu = saved;
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('control API: partition validation names the node', async () => {
