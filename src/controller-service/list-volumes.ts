@@ -20,6 +20,7 @@ import { paginate } from './pagination.js';
 import { type Layer, parseMutableParameters, parseParameters } from './parameters.js';
 import { PROP_FS_TYPE, PROP_PROVISIONED_BY, PROP_VOLUME_MODE } from './props.js';
 import { kibToBytes } from './sizes.js';
+import { SplitBrainTracker, detectSplitBrain } from '../split-brain/detect.js';
 import { type Condition, volumeCondition } from './volume-condition.js';
 import { VOLUME_NUMBER, isHidden, publishedNodes, requireVolume, requireVolumeId, viewResources } from './volumes.js';
 
@@ -29,7 +30,20 @@ function sizeOf(rd: ResourceDefinition): number {
 
 type VolumeStatus = { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } };
 
-function status(resources: readonly ResourceWithVolumes[], condition: Condition = volumeCondition(resources, VOLUME_NUMBER)): VolumeStatus {
+// When each split brain was first seen by this controller (LINSTOR does not record it).
+const trackers = new WeakMap<ControllerDeps, SplitBrainTracker>();
+
+/** The condition of one volume; a split brain carries when this controller first saw it. */
+function conditionOf(deps: ControllerDeps, resources: readonly ResourceWithVolumes[]): Condition {
+  let tracker = trackers.get(deps);
+  if (!tracker) trackers.set(deps, (tracker = new SplitBrainTracker()));
+  const sb = detectSplitBrain(resources);
+  const rd = resources[0]?.name;
+  const [seen] = tracker.observe(sb ? [sb] : [], deps.clock.now(), rd !== undefined ? [rd] : []);
+  return volumeCondition(resources, VOLUME_NUMBER, seen?.since);
+}
+
+function status(resources: readonly ResourceWithVolumes[], condition: Condition): VolumeStatus {
   return { published_node_ids: publishedNodes(resources), volume_condition: { abnormal: condition.abnormal, message: condition.message } };
 }
 
@@ -39,7 +53,7 @@ function status(resources: readonly ResourceWithVolumes[], condition: Condition 
  */
 function reportConditions(deps: ControllerDeps, volumes: readonly ResourceDefinition[], byRd: ReadonlyMap<string, ResourceWithVolumes[]>): Map<string, Condition> {
   const all = new Map<string, Condition>();
-  for (const rd of volumes) all.set(rd.name, volumeCondition(byRd.get(rd.name.toLowerCase()) ?? [], VOLUME_NUMBER));
+  for (const rd of volumes) all.set(rd.name, conditionOf(deps, byRd.get(rd.name.toLowerCase()) ?? []));
   deps.metrics?.replaceVolumeConditions('controller', new Map([...all].map(([id, c]) => [id, c.reasons])));
   return all;
 }
@@ -61,10 +75,10 @@ export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest_
   }
   const known = (req.starting_token ?? '') === '' && deps.metrics ? reportConditions(deps, ours, byRd) : undefined;
   return {
-    entries: page.items.map((rd) => ({
-      volume: { volume_id: rd.name, capacity_bytes: kibToBytes(sizeOf(rd)) },
-      status: status(byRd.get(rd.name.toLowerCase()) ?? [], known?.get(rd.name)),
-    })),
+    entries: page.items.map((rd) => {
+      const rs = byRd.get(rd.name.toLowerCase()) ?? [];
+      return { volume: { volume_id: rd.name, capacity_bytes: kibToBytes(sizeOf(rd)) }, status: status(rs, known?.get(rd.name) ?? conditionOf(deps, rs)) };
+    }),
     next_token: page.nextToken,
   };
 }
@@ -72,7 +86,7 @@ export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest_
 export async function getVolume(deps: ControllerDeps, req: ControllerGetVolumeRequest__Output, ctx: CallContext): Promise<ControllerGetVolumeResponse> {
   const id = requireVolumeId(req.volume_id);
   const [v, resources] = await Promise.all([requireVolume(deps.linstor, id, ctx), viewResources(deps.linstor, id, ctx)]);
-  const condition = volumeCondition(resources, VOLUME_NUMBER);
+  const condition = conditionOf(deps, resources);
   deps.metrics?.setVolumeCondition('controller', v.rd.name, condition.reasons);
   return {
     volume: { volume_id: v.rd.name, capacity_bytes: kibToBytes(v.vd?.size_kib ?? 0) },

@@ -1,5 +1,5 @@
 // The CLI tried as a new user would: usage on stderr for a wrong invocation, one-line argument
-// errors, NO_COLOR, which flags each serve mode needs, aligned help columns, and `wait` for
+// errors (every command), NO_COLOR, which flags each serve mode needs, aligned help columns, and `wait` for
 // init containers against the emulator.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -27,6 +27,7 @@ test('argument errors are one line on stderr, for ls, emulator and serve alike',
     [['emulator', '--frob'], /^linstor-csi emulator: unknown flag --frob/],
     [['serve', '--frob'], /^linstor-csi serve: unknown flag --frob/],
     [['wait', 'bogus'], /^linstor-csi wait: unknown target "bogus"/],
+    [['split-brain', 'bogus'], /^linstor-csi split-brain: unknown command "bogus" .*--help/],
     [['wait', 'node-online'], /^linstor-csi wait: node-online needs the LINSTOR node name/],
   ] as Array<[string[], RegExp]>) {
     const r = await runCli(args, { ...NO_LINSTOR, KUBE_NODE_NAME: '', NODE_NAME: '' });
@@ -47,7 +48,7 @@ test('serve --help says which flags each mode requires', async () => {
 });
 
 test('every help screen has its second column at one position', async () => {
-  for (const cmd of ['serve', 'ls', 'wait', 'emulator', 'dev', 'demo']) {
+  for (const cmd of ['serve', 'ls', 'wait', 'split-brain', 'emulator', 'dev', 'demo']) {
     const r = await runCli([cmd, '--help']);
     assert.is(r.code, 0, `${cmd} --help`);
     // Two-column rows: indented, a first column, then two or more spaces before the text.
