@@ -12,7 +12,7 @@ import { createIdentityService } from './identity/index.js';
 import { createLinstorClient, LinstorApiError, LinstorUnavailableError, type LinstorClient } from './linstor/index.js';
 import type { Logger } from './log/logger.js';
 import type { NodeOps } from './node-ops/index.js';
-import { InFlight } from './server/inflight.js';
+import { InFlight } from './csi/inflight.js';
 import { startCsiServer, type CsiServer } from './server/server.js';
 import { systemClock, type Clock } from './util/clock.js';
 

@@ -9,7 +9,7 @@
  * pool on distinct nodes).
  */
 import type { GetCapacityRequest__Output, GetCapacityResponse } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { StoragePool } from '../linstor/types.js';
 import type { ControllerDeps, NodeDirectory } from './deps.js';
 import { linstorCall } from './linstor-errors.js';

@@ -11,7 +11,7 @@
  */
 import { Code, CsiError, alreadyExists, failedPrecondition, invalidArgument } from '../csi/errors.js';
 import type { CreateVolumeRequest__Output, CreateVolumeResponse, Volume, VolumeContentSource } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import { FAIL_EXISTS_RSC_DFN } from '../linstor/apicallrc.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { AutoSelectFilter } from '../linstor/types.js';

@@ -5,7 +5,7 @@
  */
 import { failedPrecondition } from '../csi/errors.js';
 import type { DeleteVolumeRequest__Output, DeleteVolumeResponse } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import { FAIL_EXISTS_SNAPSHOT_DFN } from '../linstor/apicallrc.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceDefinition } from '../linstor/types.js';

@@ -3,8 +3,8 @@
  * reconciler (one reconciliation per group at a time, remembered while the process lives).
  */
 import type { Config } from '../config/config.js';
-import type { CallContext } from '../server/handler.js';
-import type { InFlight } from '../server/inflight.js';
+import type { CallContext } from '../csi/handler.js';
+import type { InFlight } from '../csi/inflight.js';
 import { joinLinstorWork } from '../server/call-stats.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';

@@ -4,7 +4,7 @@
  */
 import { invalidArgument, outOfRange } from '../csi/errors.js';
 import type { ControllerExpandVolumeRequest__Output, ControllerExpandVolumeResponse } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import { checkCapabilities } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';
 import { linstorCall } from './linstor-errors.js';

@@ -11,7 +11,7 @@ import type {
   ValidateVolumeCapabilitiesRequest__Output,
   ValidateVolumeCapabilitiesResponse,
 } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { ResourceDefinition, ResourceWithVolumes } from '../linstor/types.js';
 import { checkCapabilities } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';

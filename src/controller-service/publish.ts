@@ -14,7 +14,7 @@ import type {
   ControllerUnpublishVolumeRequest__Output,
   ControllerUnpublishVolumeResponse,
 } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceWithVolumes } from '../linstor/types.js';
 import { requireCapabilities } from './capabilities.js';

@@ -3,7 +3,7 @@
  * CSI volume, the volume id being the RD name.
  */
 import { invalidArgument, notFound } from '../csi/errors.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { LinstorClient } from '../linstor/client.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceDefinition, ResourceWithVolumes, VolumeDefinition } from '../linstor/types.js';

@@ -6,7 +6,7 @@
  *   - `Foo` is the permissive shape a handler returns (every field optional).
  * Everything here is generated from proto/csi.proto into ./generated (`npm run gen`).
  */
-import type { UnaryHandler } from '../server/handler.js';
+import type { UnaryHandler } from './handler.js';
 
 // ---- Request and response messages of every RPC, per service ---------------------------
 
@@ -401,7 +401,7 @@ export interface NodeRpcs {
 /** An RPC map: proto method name to its decoded request and its response. */
 export type RpcMap<M> = { [K in keyof M]: { request: unknown; response: unknown } };
 
-/** One UnaryHandler per RPC of a map (see src/server/handler.ts). */
+/** One UnaryHandler per RPC of a map (see ./handler.ts). */
 export type HandlersOf<M extends RpcMap<M>> = { [K in keyof M]: UnaryHandler<M[K]['request'], M[K]['response']> };
 
 /** Handler maps per unary service; a service module returns a Partial of one of these. */

@@ -3,7 +3,7 @@ import type { GetPluginInfoResponse } from '../csi/generated/csi/v1/GetPluginInf
 import type { PluginCapability } from '../csi/generated/csi/v1/PluginCapability.js';
 import type { ProbeResponse } from '../csi/generated/csi/v1/ProbeResponse.js';
 import type { Logger } from '../log/logger.js';
-import type { UnaryHandler } from '../server/handler.js';
+import type { UnaryHandler } from '../csi/handler.js';
 import type { Clock } from '../util/clock.js';
 import { DRIVER_NAME, driverVersion, gitCommit } from './plugin-info.js';
 

@@ -2,7 +2,7 @@
 import { CsiError, Code, failedPrecondition, notFound, unavailable } from '../csi/errors.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
-import type { InFlight } from '../server/inflight.js';
+import type { InFlight } from '../csi/inflight.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeOps } from '../node-ops/index.js';
 import { DrbdError, DrbdPromotionRefused } from '../node-ops/drbd.js';

@@ -1,7 +1,7 @@
 /** NodePublishVolume / NodeUnpublishVolume: bind mounts from the staging path (or of the device) onto the pod's target. */
 import { dirname, join } from 'node:path';
 import { alreadyExists, failedPrecondition } from '../csi/errors.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type {
   NodePublishVolumeRequest__Output,
   NodePublishVolumeResponse,

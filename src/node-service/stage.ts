@@ -1,7 +1,7 @@
 /** NodeStageVolume / NodeUnstageVolume: promote, probe, (maybe) format, mount; and back. */
 import { join } from 'node:path';
 import { alreadyExists, failedPrecondition } from '../csi/errors.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { NodeStageVolumeRequest__Output, NodeStageVolumeResponse, NodeUnstageVolumeRequest__Output, NodeUnstageVolumeResponse } from '../csi/types.js';
 import { deviceOf, hasUpToDateData, type DrbdResourceStatus } from '../node-ops/drbd-status.js';
 import { isReadOnly, topMountAt, type MountEntry } from '../node-ops/mount-table.js';

@@ -1,6 +1,6 @@
 /** NodeGetVolumeStats (usage and condition) and NodeExpandVolume. */
 import { failedPrecondition, notFound, invalidArgument } from '../csi/errors.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type {
   NodeExpandVolumeRequest__Output,
   NodeExpandVolumeResponse,

@@ -4,7 +4,7 @@ import type { Endpoint } from '../config/config.js';
 import { unimplemented, type CsiError } from '../csi/errors.js';
 import type { Logger } from '../log/logger.js';
 import { grpcAddress, prepareUnixSocket, removeUnixSocket, restrictSocket } from './endpoint.js';
-import type { UnaryHandler } from './handler.js';
+import type { UnaryHandler } from '../csi/handler.js';
 import { CallTracker, unimplementedStream, wrapUnary, type InterceptorOptions } from './interceptor.js';
 
 export interface ServiceRegistration {

@@ -17,9 +17,9 @@ import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js'
 import { createLinstorClient } from '../../src/linstor/http-client.js';
 import type { LinstorClient } from '../../src/linstor/client.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { InFlight } from '../../src/server/inflight.js';
+import { InFlight } from '../../src/csi/inflight.js';
 import { startCsiServer, type CsiServer } from '../../src/server/server.js';
-import type { UnaryHandler } from '../../src/server/handler.js';
+import type { UnaryHandler } from '../../src/csi/handler.js';
 import { systemClock } from '../../src/util/clock.js';
 import { csiClients, type PromiseClient } from '../helpers/grpc-clients.js';
 import type { ControllerRpcs } from '../../src/csi/types.js';

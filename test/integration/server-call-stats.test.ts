@@ -12,7 +12,7 @@ import { ControllerService, secretFieldKeys } from '../../src/csi/proto.js';
 import { tempEmulator, type TempEmulator } from '../../src/emulator/testkit.js';
 import { createLinstorClient, type HttpLinstorClient } from '../../src/linstor/http-client.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
-import type { CallContext, UnaryHandler } from '../../src/server/handler.js';
+import type { CallContext, UnaryHandler } from '../../src/csi/handler.js';
 import { startCsiServer, type CsiServer } from '../../src/server/server.js';
 import { systemClock } from '../../src/util/clock.js';
 import { csiClients, type CsiClients } from '../helpers/grpc-clients.js';

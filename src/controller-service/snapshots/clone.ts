@@ -8,7 +8,7 @@
  * request) and resumes waiting. A FAILED clone is reported and removed.
  */
 import { Code, CsiError, invalidArgument, notFound } from '../../csi/errors.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import { FAIL_EXISTS_RSC_DFN } from '../../linstor/apicallrc.js';
 import { LinstorApiError, LinstorUnavailableError } from '../../linstor/errors.js';
 import type { CloneRequest } from '../../linstor/types.js';

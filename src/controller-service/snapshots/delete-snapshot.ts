@@ -5,7 +5,7 @@
  */
 import { invalidArgument } from '../../csi/errors.js';
 import type { DeleteSnapshotRequest__Output, DeleteSnapshotResponse } from '../../csi/types.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import type { Snapshot } from '../../linstor/types.js';
 import { removeHiddenVolumeIfUnused } from '../delete-volume.js';
 import { linstorCall } from '../linstor-errors.js';

@@ -6,7 +6,7 @@
  * interrupted restore is never mistaken for a finished one.
  */
 import { Code, CsiError, invalidArgument, outOfRange, unavailable } from '../../csi/errors.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_CONNECTED, FAIL_NOT_FOUND_SNAPSHOT } from '../../linstor/apicallrc.js';
 import { LinstorApiError } from '../../linstor/errors.js';
 import type { ResourceDefinition, Snapshot } from '../../linstor/types.js';

@@ -4,7 +4,7 @@
  * failed — a failed snapshot is never handed out.
  */
 import { Code, CsiError, notFound } from '../../csi/errors.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import { FAIL_EXISTS_SNAPSHOT_DFN } from '../../linstor/apicallrc.js';
 import { LinstorApiError } from '../../linstor/errors.js';
 import type { Snapshot } from '../../linstor/types.js';
