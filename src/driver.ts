@@ -13,6 +13,7 @@ import { createLinstorClient, LinstorApiError, LinstorUnavailableError, type Lin
 import type { Logger } from './log/logger.js';
 import type { NodeOps } from './node-ops/index.js';
 import { InFlight } from './csi/inflight.js';
+import { currentCallStats } from './server/call-stats.js';
 import { startCsiServer, type CsiServer } from './server/server.js';
 import { systemClock, type Clock } from './util/clock.js';
 
@@ -48,10 +49,10 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
     runNode && !deps.nodeOps ? import('./node-ops/index.js') : undefined,
     runNode ? import('./node-service/index.js') : undefined,
   ]);
-  const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }) });
+  const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }), callStats: currentCallStats });
   const inflight = new InFlight();
 
-  const controllerDeps = { linstor, config, log, clock, inflight };
+  const controllerDeps = { linstor, config, log, clock, inflight, callStats: currentCallStats };
   const snapshots = snapshotsMod ? snapshotsMod.createSnapshotServices(controllerDeps) : undefined;
   const controller = snapshots && controllerMod
     ? {

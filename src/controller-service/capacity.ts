@@ -11,7 +11,8 @@
 import type { GetCapacityRequest__Output, GetCapacityResponse } from '../csi/types.js';
 import type { CallContext } from '../csi/handler.js';
 import type { StoragePool } from '../linstor/types.js';
-import type { ControllerDeps, NodeDirectory } from './deps.js';
+import type { ControllerDeps } from './deps.js';
+import type { NodeDirectory } from './node-directory.js';
 import { linstorCall } from './linstor-errors.js';
 import { type VolumeParameters, parseParameters, replicaCount } from './parameters.js';
 import { KiB } from './sizes.js';

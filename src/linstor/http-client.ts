@@ -36,6 +36,7 @@ import type {
 } from './client.js';
 import { WARN_NOT_FOUND, describeRetCode, errorsOf, isApiCallRcList, isInfo, isWarning, retCodeIs } from './apicallrc.js';
 import { LinstorApiError } from './errors.js';
+import type { CallStatsSource } from './call-stats.js';
 import type { LinstorConnectionOptions } from './options.js';
 import { HttpTransport, seg, type HttpMethod, type QueryValue, type RawResponse, type ReadBackOutcome } from './transport.js';
 
@@ -44,6 +45,8 @@ export interface HttpLinstorClientDeps {
   logger: Logger;
   /** Jitter source for backoff, [0, 1); tests pass a fixed one. */
   random?: () => number;
+  /** Where the stats of the RPC a request runs for are found (the gRPC server provides it). */
+  callStats?: CallStatsSource;
 }
 
 type ReadBack = (signal: AbortSignal | undefined) => Promise<ReadBackOutcome>;

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../log/logger.js';
-import { currentCallStats, type CallStats } from '../server/call-stats.js';
+import type { CallStatsSource, LinstorCallStats } from './call-stats.js';
 import { parseLinstorJson, stringifyLinstorJson } from './apicallrc.js';
 import { LinstorConfigError, LinstorUnavailableError, type EndpointFailure } from './errors.js';
 import { onAbort as onSignalAbort } from './abort-fanout.js';
@@ -58,6 +58,8 @@ export interface TransportDeps {
   logger: Logger;
   /** Jitter source, [0, 1). */
   random?: () => number;
+  /** Where the stats of the RPC a request runs for are found (the gRPC server provides it). */
+  callStats?: CallStatsSource;
 }
 
 type Attempt =
@@ -83,6 +85,7 @@ export class HttpTransport {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly random: () => number;
+  private readonly callStats: CallStatsSource;
 
   constructor(opts: LinstorConnectionOptions, deps: TransportDeps) {
     if (opts.endpoints.length === 0) throw new LinstorConfigError('no LINSTOR controller endpoint configured');
@@ -99,6 +102,7 @@ export class HttpTransport {
     this.clock = deps.clock;
     this.log = deps.logger;
     this.random = deps.random ?? Math.random;
+    this.callStats = deps.callStats ?? (() => undefined);
     this.timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
     const max = opts.maxConcurrency ?? DEFAULTS.maxConcurrency;
     this.limiter = new Limiter(max);
@@ -134,7 +138,7 @@ export class HttpTransport {
    * RPC, the time until the answer (slot wait, attempts, backoff) counts as the call's LINSTOR time.
    */
   async send(spec: RequestSpec): Promise<RawResponse> {
-    const stats = currentCallStats();
+    const stats = this.callStats();
     if (stats === undefined) return this.attempts(spec, undefined);
     const replied = { at: 0 };
     stats.begin(performance.now());
@@ -145,7 +149,7 @@ export class HttpTransport {
     }
   }
 
-  private async attempts(spec: RequestSpec, stats: CallStats | undefined, replied?: { at: number }): Promise<RawResponse> {
+  private async attempts(spec: RequestSpec, stats: LinstorCallStats | undefined, replied?: { at: number }): Promise<RawResponse> {
     const failures = new Map<string, string>();
     let lastTransient: RawResponse | undefined;
     const n = this.endpoints.length;
