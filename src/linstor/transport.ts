@@ -3,6 +3,7 @@
  * bounded concurrency, failover (remembering the last good endpoint), and retries with backoff
  * and jitter under the policy in retry.ts.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
@@ -12,7 +13,6 @@ import type { Logger } from '../log/logger.js';
 import type { CallStatsSource, LinstorCallStats } from './call-stats.js';
 import { parseLinstorJson, stringifyLinstorJson } from './apicallrc.js';
 import { LinstorConfigError, LinstorUnavailableError, type EndpointFailure } from './errors.js';
-import { onAbort as onSignalAbort } from './abort-fanout.js';
 import { Limiter } from './limiter.js';
 import { DEFAULTS, resolveTls, type LinstorConnectionOptions } from './options.js';
 import { backoffDelay, isPreSendErrorCode, isTransientStatus, mayResend, type FailureKind, type RetryPolicy } from './retry.js';
@@ -278,7 +278,14 @@ export class HttpTransport {
         finish({ kind: 'failure', failure: sent ? 'maybe-sent' : 'not-sent', reason: 'aborted', aborted: true });
         req.destroy(new Error('aborted'));
       };
-      const unsubscribe = spec.signal ? onSignalAbort(spec.signal, onAbort) : undefined;
+      const signal = spec.signal;
+      const unsubscribe = signal ? () => signal.removeEventListener('abort', onAbort) : undefined;
+      if (signal?.aborted) queueMicrotask(onAbort);
+      else if (signal) {
+        // One call may have many requests in flight on its signal: that is not a listener leak.
+        setMaxListeners(0, signal);
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
 
       req.on('socket', (socket: Socket) => {
         if (req.reusedSocket) {
