@@ -23,13 +23,10 @@ import { linstorCall, toCsiError } from './linstor-errors.js';
 import { resourceNameFor } from './naming.js';
 import { type VolumeParameters, formatRemoteAccess, parseMutableParameters, parseParameters, replicaCount } from './parameters.js';
 import { type PlacementPlan, type PlacementStep, type TopologyRequest, needsNodes, planPlacement } from './placement.js';
+import { DRIVER_ID } from '../csi/driver-name.js';
+import { CTX_FS_OPTS, CTX_FS_TYPE, CTX_MOUNT_OPTIONS, CTX_POST_MOUNT_XFS_OPTS, CTX_REMOTE_ACCESS_POLICY, CTX_USES_VOLUME_CONTEXT } from '../csi/volume-context.js';
+import { driverVersion } from '../util/build-info.js';
 import {
-  CTX_FS_OPTS,
-  CTX_FS_TYPE,
-  CTX_MOUNT_OPTIONS,
-  CTX_POST_MOUNT_XFS_OPTS,
-  CTX_REMOTE_ACCESS_POLICY,
-  DRIVER_ID,
   PROP_CSI_NAME,
   PROP_FS_TYPE,
   PROP_PROVISIONED_BY,
@@ -45,7 +42,6 @@ import { PROP_CONTENT_SOURCE, contentSourceKey } from './snapshots/props.js';
 
 export const PVC_NAME_KEY = 'csi.storage.k8s.io/pvc/name';
 export const PVC_NAMESPACE_KEY = 'csi.storage.k8s.io/pvc/namespace';
-const DRIVER_VERSION = '0.1.0';
 
 /** Everything CreateVolume decided before touching LINSTOR. */
 export interface CreatePlan {
@@ -99,7 +95,7 @@ export function planCreate(req: CreateVolumeRequest__Output, propertyNamespace: 
   }
   const rdProps: Record<string, string> = {
     ...mutable.properties,
-    [PROP_PROVISIONED_BY]: `${DRIVER_ID}/${DRIVER_VERSION}`,
+    [PROP_PROVISIONED_BY]: `${DRIVER_ID}/${driverVersion()}`,
     [PROP_CSI_NAME]: req.name,
     [PROP_VOLUME_MODE]: caps.accessType === 'block' ? 'block' : 'filesystem',
   };
@@ -116,7 +112,7 @@ export function planCreate(req: CreateVolumeRequest__Output, propertyNamespace: 
 export function volumeContext(plan: Pick<CreatePlan, 'params' | 'fsType'>): Record<string, string> {
   const p = plan.params;
   const ctx: Record<string, string> = {
-    'linstor.csi.linbit.com/uses-volume-context': 'true',
+    [CTX_USES_VOLUME_CONTEXT]: 'true',
     [CTX_REMOTE_ACCESS_POLICY]: formatRemoteAccess(p.remoteAccess),
   };
   if (plan.fsType) ctx[CTX_FS_TYPE] = plan.fsType;

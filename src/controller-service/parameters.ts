@@ -10,11 +10,11 @@
  *
  * Every error names the key, the value and what is accepted.
  */
+import { DRIVER_NAME } from '../csi/driver-name.js';
 import { invalidArgument, type CsiError } from '../csi/errors.js';
 import { parseStructured, StructuredValueError, type Plain } from './structured-value.js';
 
-export const DRIVER_NAMESPACE = 'linstor.csi.linbit.com';
-export const PROPERTY_NAMESPACE = 'property.linstor.csi.linbit.com';
+export const PROPERTY_NAMESPACE = `property.${DRIVER_NAME}`;
 
 export type PlacementPolicy = 'AutoPlaceTopology' | 'AutoPlace' | 'FollowTopology' | 'Manual';
 export const PLACEMENT_POLICIES: readonly PlacementPolicy[] = ['AutoPlaceTopology', 'AutoPlace', 'FollowTopology', 'Manual'];
@@ -121,14 +121,14 @@ export function classifyKey(key: string): Classified {
   const ns = slash < 0 ? '' : key.slice(0, slash);
   const rest = slash < 0 ? key : key.slice(slash + 1);
   if (ns.toLowerCase() === PROPERTY_NAMESPACE) return { kind: 'property', key, property: rest };
-  if (ns !== '' && ns.toLowerCase() !== DRIVER_NAMESPACE) return { kind: 'ignored', key };
+  if (ns !== '' && ns.toLowerCase() !== DRIVER_NAME) return { kind: 'ignored', key };
   const canonical = KEYS[rest.toLowerCase()];
   return canonical ? { kind: 'param', key, canonical } : { kind: 'unknown', key };
 }
 
 function accepted(): string {
   const names = Object.values(KEYS).filter((k) => !IGNORED_COMPAT.has(k));
-  return `${names.join(', ')} (optionally prefixed "${DRIVER_NAMESPACE}/"), "${PROPERTY_NAMESPACE}/<LINSTOR property>" or "DrbdOptions/<option>"`;
+  return `${names.join(', ')} (optionally prefixed "${DRIVER_NAME}/"), "${PROPERTY_NAMESPACE}/<LINSTOR property>" or "DrbdOptions/<option>"`;
 }
 
 function bad(key: string, value: string, expected: string): CsiError {

@@ -5,7 +5,8 @@ import type { ProbeResponse } from '../csi/generated/csi/v1/ProbeResponse.js';
 import type { Logger } from '../log/logger.js';
 import type { UnaryHandler } from '../csi/handler.js';
 import type { Clock } from '../util/clock.js';
-import { DRIVER_NAME, driverVersion, gitCommit } from './plugin-info.js';
+import { DRIVER_NAME } from '../csi/driver-name.js';
+import { driverVersion, gitCommit } from '../util/build-info.js';
 
 /** What the other services of this process really do, so Identity advertises exactly that. */
 export interface RunningServices {

@@ -10,7 +10,7 @@ import { invalidArgument } from '../csi/errors.js';
 import { decideFormat } from './blank.js';
 import { BLOCK_STAGE_FILE, devicePath, toCsiError, VOLUME_NUMBER, waitForDevice, type NodeServiceDeps, type NodeTuning } from './deps.js';
 import { parseCapability, stageMountOptions, validatePath, validateVolumeId, type NodeCapability } from './validation.js';
-import { CTX_FS_OPTS, CTX_POST_MOUNT_XFS_OPTS } from './volume-context.js';
+import { CTX_FS_OPTS, CTX_POST_MOUNT_XFS_OPTS } from '../csi/volume-context.js';
 
 type MountCap = Extract<NodeCapability, { access: 'mount' }>;
 

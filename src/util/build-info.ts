@@ -1,9 +1,8 @@
+/** What this build is: its version (from package.json) and, when known, its git commit. */
 import { readFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-export const DRIVER_NAME = 'linstor.csi.linbit.com';
 
 /** The package root, found from this module whether it runs from src/ or dist/. */
 export function packageRoot(): string {
@@ -17,14 +16,16 @@ export function packageRoot(): string {
 }
 
 let cachedVersion: string | undefined;
+/** The driver's version: package.json's, the one source (identity, `--version`, LINSTOR's provisioned-by mark). */
 export function driverVersion(): string {
   cachedVersion ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   return cachedVersion;
 }
 
 /**
- * The git commit of this build when it can be known: $LINSTOR_CSI_GIT_COMMIT (set by
- * the image build), else read from the checkout's .git without spawning git.
+ * The git commit of this build when it can be known: $LINSTOR_CSI_GIT_COMMIT (the Dockerfile
+ * sets it from its GIT_COMMIT build argument), else read from the checkout's .git without
+ * spawning git.
  */
 export async function gitCommit(env: Record<string, string | undefined> = process.env): Promise<string | undefined> {
   const fromEnv = env.LINSTOR_CSI_GIT_COMMIT?.trim();
