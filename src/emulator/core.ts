@@ -3,7 +3,7 @@
  * leaves the state as it was), persistence after every mutation, and the emulated satellites.
  */
 import { rm } from 'node:fs/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import { Satellites } from './satellite.js';
 import { Store, loadState } from './store.js';

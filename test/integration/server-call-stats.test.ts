@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ControllerService, secretFieldKeys } from '../../src/csi/proto.js';
-import { tempEmulator, type TempEmulator } from '../../src/emulator/testkit.js';
+import { tempEmulator, type TempEmulator } from '../helpers/emulator.js';
 import { createLinstorClient, type HttpLinstorClient } from '../../src/linstor/http-client.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
 import type { CallContext, UnaryHandler } from '../../src/csi/handler.js';
