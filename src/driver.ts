@@ -5,7 +5,7 @@
  * does not load the controller's code, nor the controller the node tools.
  */
 import type { Config } from './config/config.js';
-import { toCsiError } from './controller-service/linstor-errors.js';
+import { mapLinstorError } from './controller-service/linstor-errors.js';
 import type { CsiError } from './csi/errors.js';
 import { ControllerService, GroupControllerService, IdentityService, NodeService, SnapshotMetadataService, secretFieldKeys } from './csi/proto.js';
 import { createIdentityService } from './identity/index.js';
@@ -34,7 +34,7 @@ export interface RunningDriver {
 
 /** LINSTOR failures that escape a handler still get their proper gRPC code. */
 function mapAdapterError(e: unknown): CsiError | undefined {
-  if (e instanceof LinstorUnavailableError || e instanceof LinstorApiError) return toCsiError(e, 'LINSTOR request failed');
+  if (e instanceof LinstorUnavailableError || e instanceof LinstorApiError) return mapLinstorError(e, 'LINSTOR request failed');
   return undefined;
 }
 

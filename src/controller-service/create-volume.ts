@@ -19,7 +19,7 @@ import { requireCapabilities, type CapabilitySummary } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';
 import type { GroupReconciler } from './group-reconciler.js';
 import type { NodeDirectory } from './node-directory.js';
-import { linstorCall, toCsiError } from './linstor-errors.js';
+import { linstorCall, mapLinstorError } from './linstor-errors.js';
 import { resourceNameFor } from './naming.js';
 import { type VolumeParameters, formatRemoteAccess, parseMutableParameters, parseParameters, replicaCount } from './parameters.js';
 import { type PlacementPlan, type PlacementStep, type TopologyRequest, needsNodes, planPlacement } from './placement.js';
@@ -205,20 +205,13 @@ async function newVolume(deps: CreateVolumeDeps, plan: CreatePlan, ctx: CallCont
     for (const step of placement.steps) await runStep(deps, plan.rdName, step, ctx);
     return await respond(deps, plan, plan.sizeKiB, ctx, null, undefined);
   } catch (e) {
-    const err = toCsiErrorOrSelf(e, `creating volume ${plan.rdName}`);
+    const doing = `creating volume ${plan.rdName}`;
+    const err = mapLinstorError(e, doing) ?? new CsiError(Code.INTERNAL, `${doing}: unexpected error`, { cause: e });
     // ABORTED = someone else owns the RD; never delete theirs.
     if (rdMayExist && err.code !== Code.ABORTED) await cleanup(deps, plan, ensured.created, ctx);
     // Failed before any RD existed (e.g. no node matches the topology): the group this call made goes too.
     else if (!rdMayExist) await removeCreatedGroup(deps, plan, ensured.created, ctx);
     throw err;
-  }
-}
-
-function toCsiErrorOrSelf(e: unknown, doing: string): CsiError {
-  try {
-    return toCsiError(e, doing);
-  } catch {
-    return new CsiError(Code.INTERNAL, `${doing}: unexpected error`, { cause: e });
   }
 }
 

@@ -11,7 +11,7 @@ import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceDefinition } from '../linstor/types.js';
 import type { ControllerDeps } from './deps.js';
 import type { GroupReconciler } from './group-reconciler.js';
-import { linstorCall, toCsiError } from './linstor-errors.js';
+import { linstorCall, mapLinstorError } from './linstor-errors.js';
 import { isGeneratedResourceGroup, isValidVolumeId } from './naming.js';
 import { PROP_DELETED, PROP_PROVISIONED_BY } from './props.js';
 import { isDeleting, isDisklessResource } from './volume-condition.js';
@@ -56,7 +56,7 @@ export async function deleteVolume(deps: DeleteVolumeDeps, req: DeleteVolumeRequ
         await hide(deps, rd, ctx);
         return {};
       }
-      throw toCsiError(e, `deleting volume ${id}`);
+      throw mapLinstorError(e, `deleting volume ${id}`) ?? e;
     }
     const rg = rd.resource_group_name;
     if (rg && isGeneratedResourceGroup(rg)) await deps.groups.deleteIfUnused(rg, ctx);

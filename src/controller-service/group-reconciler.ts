@@ -9,7 +9,7 @@ import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceGroup } from '../linstor/types.js';
 import type { ControllerDeps } from './deps.js';
 import { canonicalJson } from './naming.js';
-import { linstorCall, toCsiError } from './linstor-errors.js';
+import { linstorCall, mapLinstorError } from './linstor-errors.js';
 import { type DesiredGroup, planGroup } from './resource-group.js';
 
 export interface EnsuredGroup {
@@ -82,7 +82,7 @@ export class GroupReconciler {
       } catch (e) {
         // Someone else created it meanwhile: reconcile against theirs.
         if (e instanceof LinstorApiError && e.isAlreadyExists() && attempt === 0) continue;
-        throw toCsiError(e, doing);
+        throw mapLinstorError(e, doing) ?? e;
       }
       if (plan.props) {
         try {
@@ -90,7 +90,7 @@ export class GroupReconciler {
         } catch (e) {
           // Do not leave a group without its properties behind.
           await linstor.resourceGroups.delete(desired.name, o).catch(() => undefined);
-          throw toCsiError(e, doing);
+          throw mapLinstorError(e, doing) ?? e;
         }
       }
       this.deps.log.info({ resourceGroup: desired.name }, 'created resource group');

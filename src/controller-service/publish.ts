@@ -20,7 +20,7 @@ import type { ResourceWithVolumes } from '../linstor/types.js';
 import { requireCapabilities } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';
 import type { NodeDirectory } from './node-directory.js';
-import { linstorCall, toCsiError } from './linstor-errors.js';
+import { linstorCall, mapLinstorError } from './linstor-errors.js';
 import { isValidVolumeId } from './naming.js';
 import { parseRemoteAccess } from './parameters.js';
 import { CTX_REMOTE_ACCESS_POLICY, PUB_DEVICE_PATH, PUB_FS_TYPE, PUB_USES_PUBLISH_CONTEXT } from '../csi/volume-context.js';
@@ -49,7 +49,7 @@ async function requireNode(deps: ControllerDeps, node: string, ctx: CallContext)
     }
   } catch (e) {
     if (e instanceof LinstorApiError && e.isNotFound()) throw notFound(`node ${node} is not a LINSTOR node`);
-    throw toCsiError(e, `looking up node ${node}`);
+    throw mapLinstorError(e, `looking up node ${node}`) ?? e;
   }
 }
 
@@ -195,7 +195,7 @@ export async function unpublishVolume(deps: PublishDeps, req: ControllerUnpublis
         if (e instanceof LinstorApiError && e.isInUse()) {
           throw new CsiError(Code.FAILED_PRECONDITION, `volume ${id} is still in use on node ${node}; unmount it there first (NodeUnpublish/NodeUnstage)`);
         }
-        throw toCsiError(e, doing);
+        throw mapLinstorError(e, doing) ?? e;
       }
     } else if (isPublished(mine)) {
       await linstorCall(doing, () => deps.linstor.resources.modify(id, node, { delete_props: [PROP_PUBLISHED] }, o));

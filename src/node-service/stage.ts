@@ -8,7 +8,10 @@ import { isReadOnly, topMountAt, type MountEntry } from '../node-ops/mount-table
 import { FsOptsError, parseFsOpts, type FsType } from '../node-ops/mkfs-options.js';
 import { invalidArgument } from '../csi/errors.js';
 import { decideFormat } from './blank.js';
-import { BLOCK_STAGE_FILE, devicePath, toCsiError, VOLUME_NUMBER, waitForDevice, type NodeServiceDeps, type NodeTuning } from './deps.js';
+import { type NodeServiceDeps, type NodeTuning } from './deps.js';
+import { BLOCK_STAGE_FILE, devicePath, VOLUME_NUMBER } from './device-path.js';
+import { waitForDevice } from './device-wait.js';
+import { mapNodeError } from './node-errors.js';
 import { parseCapability, stageMountOptions, validatePath, validateVolumeId, type NodeCapability } from './validation.js';
 import { CTX_FS_OPTS, CTX_POST_MOUNT_XFS_OPTS } from '../csi/volume-context.js';
 
@@ -146,7 +149,7 @@ export function stageHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
         else await stageMount(resource, device, staging, cap, ctxVol, drbd, existing, markerMounted, ctx);
         return {};
       } catch (e) {
-        throw toCsiError(e, `NodeStageVolume ${resource}`);
+        throw mapNodeError(e, `NodeStageVolume ${resource}`) ?? e;
       }
     });
   };
@@ -180,7 +183,7 @@ export function unstageHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
         ctx.log.info({ staging }, 'unstaged');
         return {};
       } catch (e) {
-        throw toCsiError(e, `NodeUnstageVolume ${resource}`);
+        throw mapNodeError(e, `NodeUnstageVolume ${resource}`) ?? e;
       }
     });
   };
