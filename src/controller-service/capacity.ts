@@ -13,7 +13,7 @@ import type { CallContext } from '../csi/handler.js';
 import type { StoragePool } from '../linstor/types.js';
 import type { ControllerDeps } from './deps.js';
 import type { NodeDirectory } from './node-directory.js';
-import { linstorCall } from './linstor-errors.js';
+import { linstorCall } from '../linstor/csi-errors.js';
 import { type VolumeParameters, parseParameters, replicaCount } from './parameters.js';
 import { KiB } from './sizes.js';
 import { type NodeInfo, allowedReplicaNodes } from './topology.js';

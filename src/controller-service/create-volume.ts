@@ -19,7 +19,7 @@ import { requireCapabilities, type CapabilitySummary } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';
 import type { GroupReconciler } from './group-reconciler.js';
 import type { NodeDirectory } from './node-directory.js';
-import { linstorCall, mapLinstorError } from './linstor-errors.js';
+import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { resourceNameFor } from './naming.js';
 import { type VolumeParameters, formatRemoteAccess, parseMutableParameters, parseParameters, replicaCount } from './parameters.js';
 import { type PlacementPlan, type PlacementStep, type TopologyRequest, needsNodes, planPlacement } from './placement.js';

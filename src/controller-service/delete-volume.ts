@@ -11,7 +11,7 @@ import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceDefinition } from '../linstor/types.js';
 import type { ControllerDeps } from './deps.js';
 import type { GroupReconciler } from './group-reconciler.js';
-import { linstorCall, mapLinstorError } from './linstor-errors.js';
+import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { isGeneratedResourceGroup, isValidVolumeId } from './naming.js';
 import { PROP_DELETED, PROP_PROVISIONED_BY } from './props.js';
 import { isDeleting, isDisklessResource } from './volume-condition.js';

@@ -9,7 +9,7 @@ import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceGroup } from '../linstor/types.js';
 import type { ControllerDeps } from './deps.js';
 import { canonicalJson } from './naming.js';
-import { linstorCall, mapLinstorError } from './linstor-errors.js';
+import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { type DesiredGroup, planGroup } from './resource-group.js';
 
 export interface EnsuredGroup {

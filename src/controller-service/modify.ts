@@ -8,7 +8,7 @@ import type { ControllerModifyVolumeRequest__Output, ControllerModifyVolumeRespo
 import type { CallContext } from '../csi/handler.js';
 import type { ResourceWithVolumes } from '../linstor/types.js';
 import type { ControllerDeps } from './deps.js';
-import { linstorCall } from './linstor-errors.js';
+import { linstorCall } from '../linstor/csi-errors.js';
 import { parseMutableParameters } from './parameters.js';
 import { VOLUME_NUMBER, diskfulResources, requireVolume, requireVolumeId, viewResources } from './volumes.js';
 

@@ -2,7 +2,7 @@
 import type { CallContext } from '../csi/handler.js';
 import { joinLinstorWork } from '../linstor/call-stats.js';
 import type { ControllerDeps } from './deps.js';
-import { linstorCall } from './linstor-errors.js';
+import { linstorCall } from '../linstor/csi-errors.js';
 import { type NodeInfo, nodeInfo } from './topology.js';
 
 /** The node list, reused for `ttlMs` (topology labels change rarely; online state is re-read where it matters). */

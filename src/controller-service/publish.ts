@@ -20,7 +20,7 @@ import type { ResourceWithVolumes } from '../linstor/types.js';
 import { requireCapabilities } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';
 import type { NodeDirectory } from './node-directory.js';
-import { linstorCall, mapLinstorError } from './linstor-errors.js';
+import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { isValidVolumeId } from './naming.js';
 import { parseRemoteAccess } from './parameters.js';
 import { CTX_REMOTE_ACCESS_POLICY, PUB_DEVICE_PATH, PUB_FS_TYPE, PUB_USES_PUBLISH_CONTEXT } from '../csi/volume-context.js';

@@ -7,7 +7,7 @@ import type { CallContext } from '../csi/handler.js';
 import type { LinstorClient } from '../linstor/client.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceDefinition, ResourceWithVolumes, VolumeDefinition } from '../linstor/types.js';
-import { linstorCall } from './linstor-errors.js';
+import { linstorCall } from '../linstor/csi-errors.js';
 import { isValidVolumeId } from './naming.js';
 import { PROP_DELETED, PROP_PUBLISHED } from './props.js';
 import { isDeleting, isDisklessResource, isTieBreakerResource } from './volume-condition.js';

@@ -13,7 +13,7 @@ import { FAIL_EXISTS_RSC_DFN } from '../../linstor/apicallrc.js';
 import { LinstorApiError, LinstorUnavailableError } from '../../linstor/errors.js';
 import type { CloneRequest } from '../../linstor/types.js';
 import type { CreatePlan } from '../create-volume.js';
-import { linstorCall, mapLinstorError } from '../linstor-errors.js';
+import { linstorCall, mapLinstorError } from '../../linstor/csi-errors.js';
 import { isValidVolumeId } from '../naming.js';
 import { PROP_FS_TYPE } from '../props.js';
 import { layerKinds } from '../resource-group.js';

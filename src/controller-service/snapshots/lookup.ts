@@ -4,7 +4,7 @@ import type { CallContext } from '../../csi/handler.js';
 import type { LinstorClient } from '../../linstor/client.js';
 import { LinstorApiError } from '../../linstor/errors.js';
 import type { Snapshot } from '../../linstor/types.js';
-import { linstorCall } from '../linstor-errors.js';
+import { linstorCall } from '../../linstor/csi-errors.js';
 import { isValidVolumeId } from '../naming.js';
 import { parseSnapshotId, type SnapshotRef } from './ids.js';
 import { sameName, snapshotState } from './model.js';

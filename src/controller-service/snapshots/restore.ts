@@ -11,7 +11,7 @@ import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_CONNECTED, FAIL_NOT_FOUND_SNAPSHOT } from
 import { LinstorApiError } from '../../linstor/errors.js';
 import type { ResourceDefinition, Snapshot } from '../../linstor/types.js';
 import type { CreatePlan } from '../create-volume.js';
-import { linstorCall, mapLinstorError } from '../linstor-errors.js';
+import { linstorCall, mapLinstorError } from '../../linstor/csi-errors.js';
 import { PROP_CSI_NAME, PROP_FS_TYPE, PROP_PROVISIONED_BY } from '../props.js';
 import { parseBytes } from '../sizes.js';
 import { type NodeInfo, allowedReplicaNodes, matches, nodeInfo } from '../topology.js';

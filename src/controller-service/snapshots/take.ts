@@ -8,7 +8,7 @@ import type { CallContext } from '../../csi/handler.js';
 import { FAIL_EXISTS_SNAPSHOT_DFN } from '../../linstor/apicallrc.js';
 import { LinstorApiError } from '../../linstor/errors.js';
 import type { Snapshot } from '../../linstor/types.js';
-import { linstorCall, linstorText, mapLinstorError } from '../linstor-errors.js';
+import { linstorCall, linstorText, mapLinstorError } from '../../linstor/csi-errors.js';
 import { isHidden } from '../volumes.js';
 import type { SnapshotDeps } from './deps.js';
 import { getSnapshot } from './lookup.js';

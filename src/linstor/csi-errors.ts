@@ -16,8 +16,8 @@ import {
   FAIL_SQL,
   FAIL_UNKNOWN_ERROR,
   codeOf,
-} from '../linstor/apicallrc.js';
-import { LinstorApiError, LinstorUnavailableError } from '../linstor/errors.js';
+} from './apicallrc.js';
+import { LinstorApiError, LinstorUnavailableError } from './errors.js';
 
 export function isLinstorApiError(e: unknown): e is LinstorApiError {
   return e instanceof LinstorApiError;
