@@ -167,6 +167,13 @@ export function addVd(core: Core, rd: RdRec, nr: number | undefined, sizeKib: nu
 }
 
 export function register(r: Router, core: Core): void {
+  registerResourceDefinitionRoutes(r, core);
+  registerVolumeDefinitionReadsAndCreate(r, core);
+  registerVolumeDefinitionChanges(r, core);
+}
+
+/** Resource definitions: list, get, create, modify, delete. */
+function registerResourceDefinitionRoutes(r: Router, core: Core): void {
   r.add('GET', '/v1/resource-definitions', (req) => {
     const names = listParam(req.query, 'resource_definitions');
     const props = req.query.getAll('props');
@@ -236,7 +243,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 200);
   });
+}
 
+/** Volume definitions: list, get, create. */
+function registerVolumeDefinitionReadsAndCreate(r: Router, core: Core): void {
   // Volume definitions
   r.add('GET', '/v1/resource-definitions/:rd/volume-definitions', (req) => {
     const rd = needRd(core, req.params['rd'] ?? '');
@@ -261,6 +271,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 200);
   });
+}
+
+/** Volume definitions: modify (resize) and delete. */
+function registerVolumeDefinitionChanges(r: Router, core: Core): void {
   r.add('PUT', '/v1/resource-definitions/:rd/volume-definitions/:nr', async (req) => {
     const body = jsonBody<PropsModify & { size_kib?: number }>(req);
     const entries = await core.mutate(async () => {

@@ -68,6 +68,13 @@ function sizeInfo(core: Core, f: SelectFilter): SpaceInfo | undefined {
 }
 
 export function register(r: Router, core: Core): void {
+  registerResourceGroupReadsAndCreate(r, core);
+  registerResourceGroupChanges(r, core);
+  registerSpawnAndSizeRoutes(r, core);
+}
+
+/** Resource groups: list, get, create. */
+function registerResourceGroupReadsAndCreate(r: Router, core: Core): void {
   r.add('GET', '/v1/resource-groups', (req) => {
     const names = listParam(req.query, 'resource_groups');
     const props = req.query.getAll('props');
@@ -104,6 +111,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 201);
   });
+}
+
+/** Resource groups: modify and delete. */
+function registerResourceGroupChanges(r: Router, core: Core): void {
   r.add('PUT', '/v1/resource-groups/:rg', async (req) => {
     const body = jsonBody<PropsModify & { description?: string; select_filter?: SelectFilter; peer_slots?: number }>(req);
     const entries = await core.mutate(() => {
@@ -145,7 +156,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 200);
   });
+}
 
+/** Spawning from a group, and its size queries. */
+function registerSpawnAndSizeRoutes(r: Router, core: Core): void {
   r.add('POST', '/v1/resource-groups/:rg/spawn', async (req) => {
     const body = jsonBody<{
       resource_definition_name?: string;
