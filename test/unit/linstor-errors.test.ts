@@ -15,7 +15,7 @@ import {
 } from '../../src/linstor/apicallrc.js';
 import { apiCallRc } from '../../src/emulator/replies.js';
 import { LinstorApiError, LinstorUnavailableError, isAlreadyExistsError, isNotFoundError } from '../../src/linstor/errors.js';
-import { toApiError } from '../../src/linstor/http-client.js';
+import { toApiError } from '../../src/linstor/requests.js';
 import { wasNotFound } from '../../src/linstor/client.js';
 
 test('LinstorApiError keeps the first error entry', () => {
