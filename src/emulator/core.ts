@@ -2,6 +2,7 @@
  * The emulator's core: the state, one lock for mutations (each a transaction: a failed request
  * leaves the state as it was), persistence after every mutation, and the emulated satellites.
  */
+import { DEFAULT_RG_PLACE_COUNT, defaultControllerProps } from './defaults.js';
 import { rm } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
@@ -84,7 +85,8 @@ export class Core {
 
   private freshState(): EmuState {
     const s = emptyState();
-    s.rgs.push({ name: DEFAULT_RG, uuid: uuid(), props: {}, selectFilter: {} });
+    s.controllerProps = defaultControllerProps(uuid());
+    s.rgs.push({ name: DEFAULT_RG, uuid: uuid(), props: {}, selectFilter: { place_count: DEFAULT_RG_PLACE_COUNT } });
     this.cfg.nodes.forEach((name, i) => {
       s.nodes.push({
         name,

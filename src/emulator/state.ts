@@ -53,6 +53,8 @@ export interface RgRec {
   props: Props;
   selectFilter: SelectFilter;
   peerSlots?: number;
+  /** Volume groups (POST /v1/resource-groups/{rg}/volume-groups). */
+  vgs?: { nr: number; uuid: string; props: Props }[];
 }
 
 export interface VdRec {
@@ -136,6 +138,8 @@ export interface EmuState {
   rgs: RgRec[];
   rds: RdRec[];
   snapshots: SnapRec[];
+  /** Key-value store instances (name → props). */
+  kvs?: Record<string, Props>;
 }
 
 export const DISKLESS_POOL = 'DfltDisklessStorPool';

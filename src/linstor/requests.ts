@@ -3,7 +3,7 @@
  * ApiCallRc reply, and the read-backs that tell whether a write without reply took effect.
  */
 import type { Logger } from '../log/logger.js';
-import { WARN_NOT_FOUND, describeRetCode, errorsOf, isApiCallRcList, isInfo, isWarning, retCodeIs } from './apicallrc.js';
+import { WARN_NOT_FOUND, codeOf, describeRetCode, errorsOf, isApiCallRcList, isInfo, isWarning, retCodeIs } from './apicallrc.js';
 import type { RequestOptions } from './client.js';
 import { LinstorApiError } from './errors.js';
 import type { HttpMethod, HttpTransport, QueryValue, RawResponse, ReadBackOutcome } from './transport.js';
@@ -126,7 +126,7 @@ export function reqOpts(o: RequestOptions | undefined): { signal?: AbortSignal; 
 }
 
 export function isNotFoundish(e: ApiCallRc): boolean {
-  const c = Number(BigInt.asUintN(64, e.ret_code) & 0x7fffn);
+  const c = codeOf(e.ret_code);
   return c >= 300 && c <= 399;
 }
 
