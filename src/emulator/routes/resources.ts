@@ -182,9 +182,7 @@ export function autoplace(core: Core, rd: RdRec, f: SelectFilter): ApiCallRc[] {
 export { finish };
 
 export function register(r: Router, core: Core): void {
-  registerResourceReads(r, core);
-  registerResourceChanges(r, core);
-  registerPlacementRoutes(r, core);
+  for (const routes of [registerResourceReads, registerResourceChanges, registerPlacementRoutes]) routes(r, core);
 }
 
 /** Resources and their volumes: list and get. */
