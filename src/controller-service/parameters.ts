@@ -188,17 +188,21 @@ function policy(key: string, value: string): PlacementPolicy {
   return p;
 }
 
-export function parseRemoteAccess(key: string, value: string): RemoteAccessPolicy {
-  const v = value.trim();
-  if (/^(true|false|yes|no|t|f|1|0)$/i.test(v)) return parseBoolValue(key, v) ? { kind: 'anywhere' } : { kind: 'local' };
-  const expected = 'true, false, or a list of {fromSame: [label keys]}, e.g. "- fromSame:\\n  - topology.kubernetes.io/zone"';
-  let parsed: Plain;
+/** `text` parsed as a flow/block structure (YAML-like); INVALID_ARGUMENT naming `key` and `expected` when it is none. */
+function structured(key: string, value: string, text: string, expected: string): Plain {
   try {
-    parsed = parseStructured(v);
+    return parseStructured(text);
   } catch (e) {
     if (e instanceof StructuredValueError) throw bad(key, value, expected);
     throw e;
   }
+}
+
+export function parseRemoteAccess(key: string, value: string): RemoteAccessPolicy {
+  const v = value.trim();
+  if (/^(true|false|yes|no|t|f|1|0)$/i.test(v)) return parseBoolValue(key, v) ? { kind: 'anywhere' } : { kind: 'local' };
+  const expected = 'true, false, or a list of {fromSame: [label keys]}, e.g. "- fromSame:\\n  - topology.kubernetes.io/zone"';
+  const parsed = structured(key, value, v, expected);
   if (!Array.isArray(parsed) || parsed.length === 0) throw bad(key, value, expected);
   const rules: string[][] = [];
   for (const item of parsed) {
@@ -215,13 +219,7 @@ export function parseRemoteAccess(key: string, value: string): RemoteAccessPolic
 
 function xReplicas(key: string, value: string, ns: string): Record<string, number> {
   const expected = 'a map of label key to replica count, e.g. "{topology.kubernetes.io/zone: 2}"';
-  let parsed: Plain;
-  try {
-    parsed = parseStructured(value);
-  } catch (e) {
-    if (e instanceof StructuredValueError) throw bad(key, value, expected);
-    throw e;
-  }
+  const parsed = structured(key, value, value, expected);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
     throw bad(key, value, expected);
   }
