@@ -1,7 +1,7 @@
 /** What this build is: its version (from package.json) and, when known, its git commit. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package root, found from this module whether it runs from src/ or dist/. */
@@ -30,16 +30,16 @@ export function driverVersion(): string {
 export async function gitCommit(env: Record<string, string | undefined> = process.env): Promise<string | undefined> {
   const fromEnv = env.LINSTOR_CSI_GIT_COMMIT?.trim();
   if (fromEnv) return fromEnv;
-  const git = join(packageRoot(), '.git');
   try {
-    const head = (await readFile(join(git, 'HEAD'), 'utf8')).trim();
+    const { gitDir, commonDir } = await gitDirs(join(packageRoot(), '.git'));
+    const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
     if (/^[0-9a-f]{40}$/.test(head)) return head;
     const ref = /^ref: (.+)$/.exec(head)?.[1];
     if (!ref) return undefined;
     try {
-      return (await readFile(join(git, ref), 'utf8')).trim();
+      return (await readFile(join(commonDir, ref), 'utf8')).trim();
     } catch {
-      const packed = await readFile(join(git, 'packed-refs'), 'utf8');
+      const packed = await readFile(join(commonDir, 'packed-refs'), 'utf8');
       return packed
         .split('\n')
         .map((l) => l.split(' '))
@@ -48,4 +48,12 @@ export async function gitCommit(env: Record<string, string | undefined> = proces
   } catch {
     return undefined;
   }
+}
+
+/** The repository's git dir and, for a linked worktree (`.git` is a "gitdir:" file), the common dir holding the refs. */
+async function gitDirs(dotGit: string): Promise<{ gitDir: string; commonDir: string }> {
+  if (!(await stat(dotGit)).isFile()) return { gitDir: dotGit, commonDir: dotGit };
+  const gitDir = resolve(dirname(dotGit), (/^gitdir: (.+)$/m.exec(await readFile(dotGit, 'utf8'))?.[1] ?? '').trim());
+  const common = (await readFile(join(gitDir, 'commondir'), 'utf8').catch(() => '.')).trim();
+  return { gitDir, commonDir: resolve(gitDir, common) };
 }
