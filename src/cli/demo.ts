@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCsiEndpoint } from '../config/config.js';
-import { ConfigError, formatHelp, parseFlags, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
+import { formatHelp, parseFlags, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
+import { commandArgs } from './args.js';
 import type { CreateVolumeRequest, VolumeCapability } from '../csi/types.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { csiClient, type CsiClient } from './demo/csi-client.js';
@@ -347,20 +348,12 @@ const STEPS: ReadonlyArray<{ title: string; run: (d: DemoRun) => Promise<string>
   { title: 'Clean up', run: cleanUp },
 ];
 
-/** The demo's flags, or the exit code when they are wrong. */
-function demoOptions(argv: string[], io: CliIo): { keep: boolean; noColor: boolean } | number {
-  try {
-    const parsed = parseFlags(argv, DEMO_FLAGS);
-    rejectExtraPositionals(parsed);
-    const on = (name: string): boolean => parsed.values.has(name) && parsed.values.get(name)?.[0] !== 'false';
-    return { keep: on('keep'), noColor: on('no-color') };
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.stderr.write(`linstor-csi demo: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+/** The demo's flags. */
+function demoOptions(argv: string[]): { keep: boolean; noColor: boolean } {
+  const parsed = parseFlags(argv, DEMO_FLAGS);
+  rejectExtraPositionals(parsed);
+  const on = (name: string): boolean => parsed.values.has(name) && parsed.values.get(name)?.[0] !== 'false';
+  return { keep: on('keep'), noColor: on('no-color') };
 }
 
 /** Runs the steps in order until one fails or a signal arrives; cleans up after a failure. */
@@ -412,12 +405,9 @@ function report(ui: StepUi, outcome: { ok: boolean; failedAt: number }, total: s
 }
 
 export async function runDemo(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(demoHelp());
-    return 0;
-  }
-  const opts = demoOptions(argv, io);
-  if (typeof opts === 'number') return opts;
+  const parsed = commandArgs('demo', argv, io, demoHelp(), demoOptions);
+  if ('exit' in parsed) return parsed.exit;
+  const opts = parsed.args;
   const tty = Boolean(io.stdout.isTTY);
   const color = tty && !opts.noColor && env['NO_COLOR'] === undefined;
   const ui = new StepUi({ out: io.stdout, color, spinner: color, titleWidth: Math.max(...STEPS.map((t) => t.title.length)) }, STEPS.length);

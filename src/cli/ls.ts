@@ -4,7 +4,8 @@
  * An operator's view of any LINSTOR controller (real or emulated), built on the client:
  * aligned tables by default (sizes in human units, states coloured on a TTY), JSON with --json.
  */
-import { ConfigError, flagValue, formatHelp, parseBool, parseDuration, parseFlags, parsePositiveInt, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
+import { ConfigError, flagValue, formatHelp, parseBool, parseDuration, parseFlags, parsePositiveInt, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
+import { commandArgs } from './args.js';
 import { HttpLinstorClient } from '../linstor/http-client.js';
 import { LinstorApiError, LinstorConfigError, LinstorUnavailableError } from '../linstor/errors.js';
 import { linstorConnectionFromEnv, parseEndpoints, hasTlsMaterial, type LinstorConnectionOptions } from '../linstor/options.js';
@@ -107,18 +108,9 @@ function parseArgs(argv: readonly string[]): LsArgs {
 
 /** Runs `linstor-csi ls …`; returns the exit code (0 ok, 1 controller error, 2 usage). */
 export async function runLs(argv: string[], env: Readonly<Record<string, string | undefined>>, io: LsIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(LS_USAGE);
-    return 0;
-  }
-  let args: LsArgs;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    io.stderr.write(`linstor-csi ls: ${e.message}\n\n${LS_USAGE}`);
-    return 2;
-  }
+  const parsed = commandArgs('ls', argv, io, LS_USAGE, parseArgs, `\n${LS_USAGE}`);
+  if ('exit' in parsed) return parsed.exit;
+  const args: LsArgs = parsed.args;
 
   let client: HttpLinstorClient;
   let opts: LinstorConnectionOptions;

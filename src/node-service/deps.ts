@@ -5,7 +5,7 @@ import type { InFlight } from '../csi/inflight.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeOps } from '../node-ops/index.js';
 
-/** Where NodeGetInfo gets the node's LINSTOR properties (the lead adapts the LinstorClient to it). */
+/** Where NodeGetInfo gets the node's LINSTOR properties (src/driver.ts adapts the LinstorClient to it). */
 export interface NodeTopologySource {
   nodeProps(node: string, signal?: AbortSignal): Promise<Record<string, string>>;
 }
