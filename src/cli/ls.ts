@@ -307,23 +307,34 @@ function connections(r: ResourceWithVolumes): Cell {
   return { text: bad.map(([peer, c]) => `${peer}(${c.message ?? 'down'})`).join(','), colour: 'red' };
 }
 
+/** A copy of `items` in the order of their keys (compared one after the other). */
+function sortedBy<T>(items: readonly T[], keys: (t: T) => string[]): T[] {
+  return [...items].sort((a, b) => {
+    const ka = keys(a);
+    const kb = keys(b);
+    for (let i = 0; i < ka.length; i++) {
+      const c = (ka[i] ?? '').localeCompare(kb[i] ?? '');
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
 function renderResources(rs: ResourceWithVolumes[], tty: boolean): string {
-  const rows = [...rs]
-    .sort((a, b) => a.name.localeCompare(b.name) || a.node_name.localeCompare(b.node_name))
-    .map((r): Row => [
-      r.name,
-      r.node_name,
-      r.state?.in_use === undefined ? '-' : r.state.in_use ? { text: 'InUse', colour: 'green' } : 'Unused',
-      connections(r),
-      resourceState(r),
-      time(r.create_timestamp),
-    ]);
+  const rows = sortedBy(rs, (r) => [r.name, r.node_name]).map((r): Row => [
+    r.name,
+    r.node_name,
+    r.state?.in_use === undefined ? '-' : r.state.in_use ? { text: 'InUse', colour: 'green' } : 'Unused',
+    connections(r),
+    resourceState(r),
+    time(r.create_timestamp),
+  ]);
   return renderTable(['RESOURCE', 'NODE', 'USAGE', 'CONNS', 'STATE', 'CREATED'], rows, tty);
 }
 
 function renderVolumes(rs: ResourceWithVolumes[], tty: boolean): string {
   const rows: Row[] = [];
-  for (const r of [...rs].sort((a, b) => a.node_name.localeCompare(b.node_name) || a.name.localeCompare(b.name))) {
+  for (const r of sortedBy(rs, (x) => [x.node_name, x.name])) {
     const drbdVols = r.layer_object?.drbd?.drbd_volumes ?? [];
     for (const v of r.volumes ?? []) {
       const minor = drbdVols.find((d) => d.drbd_volume_definition?.volume_number === v.volume_number)?.drbd_volume_definition?.minor_number;
@@ -353,15 +364,13 @@ function snapshotState(s: Snapshot): Cell {
 }
 
 function renderSnapshots(ss: Snapshot[], tty: boolean): string {
-  const rows = [...ss]
-    .sort((a, b) => a.resource_name.localeCompare(b.resource_name) || a.name.localeCompare(b.name))
-    .map((s): Row => [
-      s.resource_name,
-      s.name,
-      (s.nodes ?? []).join(',') || '-',
-      (s.volume_definitions ?? []).map((v) => `${v.volume_number}: ${humanKib(v.size_kib)}`).join(', ') || '-',
-      time(s.snapshots?.[0]?.create_timestamp),
-      snapshotState(s),
-    ]);
+  const rows = sortedBy(ss, (s) => [s.resource_name, s.name]).map((s): Row => [
+    s.resource_name,
+    s.name,
+    (s.nodes ?? []).join(',') || '-',
+    (s.volume_definitions ?? []).map((v) => `${v.volume_number}: ${humanKib(v.size_kib)}`).join(', ') || '-',
+    time(s.snapshots?.[0]?.create_timestamp),
+    snapshotState(s),
+  ]);
   return renderTable(['RESOURCE', 'SNAPSHOT', 'NODES', 'VOLUMES', 'CREATED', 'STATE'], rows, tty);
 }
