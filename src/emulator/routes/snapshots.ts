@@ -28,6 +28,7 @@ import {
   MODIFIED,
   WARN_NOT_FOUND,
 } from './codes.js';
+import { allFiles, nodeFile } from '../replication.js';
 import type { Core } from '../core.js';
 import { diskState } from '../drbd.js';
 import { ApiFailure, type Router, fail, jsonBody, listParam, ok, page, rc, rcReply } from '../http.js';
@@ -91,7 +92,7 @@ async function take(core: Core, reqs: { rd: RdRec; nodes: string[]; name: string
   const out: ApiCallRc[] = [];
   const made: SnapRec[] = [];
   try {
-    for (const x of reqs) for (const vd of x.rd.vds) if (vd.file) await core.sats.flush(vd.file);
+    for (const x of reqs) for (const vd of x.rd.vds) for (const f of allFiles(vd)) await core.sats.flush(f);
     for (const x of reqs) {
       const snap: SnapRec = {
         name: x.name,
@@ -108,7 +109,9 @@ async function take(core: Core, reqs: { rd: RdRec; nodes: string[]; name: string
       made.push(snap);
       for (const vd of x.rd.vds) {
         const file = `snapshots/${x.rd.uuid}/${snap.uuid}/${vd.nr}.img`;
-        if (vd.file) await core.sats.copySparse(vd.file, file);
+        // Diverged replicas (split brain): the data of the node the snapshot was taken on.
+        const from = nodeFile(vd, x.nodes[0] ?? '');
+        if (from) await core.sats.copySparse(from, file);
         else await core.sats.createFile(file, vd.sizeKib);
         snap.vols.push({ nr: vd.nr, sizeKib: vd.sizeKib, file, props: {} });
       }
