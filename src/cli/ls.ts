@@ -4,13 +4,14 @@
  * An operator's view of any LINSTOR controller (real or emulated), built on the client:
  * aligned tables by default (sizes in human units, states coloured on a TTY), JSON with --json.
  */
-import { ConfigError, flagValue, formatHelp, parseBool, parseFlags, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
+import { ConfigError, flagValue, formatHelp, parseBool, parseFlags, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
+import { commandArgs } from './args.js';
+import { colorWanted } from './color.js';
 import type { HttpLinstorClient } from '../linstor/http-client.js';
 import { stringifyLinstorJson } from '../linstor/apicallrc.js';
 import { LINSTOR_CLI_FLAGS, type LinstorCliArgs, describeFailure, linstorCliArgs, linstorCliClient } from './linstor-cli.js';
 import type { LinstorClient } from '../linstor/client.js';
 import type { Node, ResourceWithVolumes, Snapshot, StoragePool } from '../linstor/types.js';
-import { colorWanted } from './color.js';
 
 export interface LsIo {
   stdout: { write(s: string): unknown };
@@ -77,18 +78,9 @@ function parseArgs(argv: readonly string[]): LsArgs {
 
 /** Runs `linstor-csi ls …`; returns the exit code (0 ok, 1 controller error, 2 usage). */
 export async function runLs(argv: string[], env: Readonly<Record<string, string | undefined>>, io: LsIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(LS_USAGE);
-    return 0;
-  }
-  let args: LsArgs;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    io.stderr.write(`linstor-csi ls: ${e.message}; run "linstor-csi ls --help" for the views and flags\n`);
-    return 2;
-  }
+  const parsed = commandArgs('ls', argv, io, LS_USAGE, parseArgs);
+  if ('exit' in parsed) return parsed.exit;
+  const args: LsArgs = parsed.args;
 
   let client: HttpLinstorClient;
   let endpoints: readonly string[];
@@ -261,23 +253,34 @@ function connections(r: ResourceWithVolumes): Cell {
   return { text: bad.map(([peer, c]) => `${peer}(${c.message ?? 'down'})`).join(','), colour: 'red' };
 }
 
+/** A copy of `items` in the order of their keys (compared one after the other). */
+function sortedBy<T>(items: readonly T[], keys: (t: T) => string[]): T[] {
+  return [...items].sort((a, b) => {
+    const ka = keys(a);
+    const kb = keys(b);
+    for (let i = 0; i < ka.length; i++) {
+      const c = (ka[i] ?? '').localeCompare(kb[i] ?? '');
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
 function renderResources(rs: ResourceWithVolumes[], tty: boolean): string {
-  const rows = [...rs]
-    .sort((a, b) => a.name.localeCompare(b.name) || a.node_name.localeCompare(b.node_name))
-    .map((r): Row => [
-      r.name,
-      r.node_name,
-      r.state?.in_use === undefined ? '-' : r.state.in_use ? { text: 'InUse', colour: 'green' } : 'Unused',
-      connections(r),
-      resourceState(r),
-      time(r.create_timestamp),
-    ]);
+  const rows = sortedBy(rs, (r) => [r.name, r.node_name]).map((r): Row => [
+    r.name,
+    r.node_name,
+    r.state?.in_use === undefined ? '-' : r.state.in_use ? { text: 'InUse', colour: 'green' } : 'Unused',
+    connections(r),
+    resourceState(r),
+    time(r.create_timestamp),
+  ]);
   return renderTable(['RESOURCE', 'NODE', 'USAGE', 'CONNS', 'STATE', 'CREATED'], rows, tty);
 }
 
 function renderVolumes(rs: ResourceWithVolumes[], tty: boolean): string {
   const rows: Row[] = [];
-  for (const r of [...rs].sort((a, b) => a.node_name.localeCompare(b.node_name) || a.name.localeCompare(b.name))) {
+  for (const r of sortedBy(rs, (x) => [x.node_name, x.name])) {
     const drbdVols = r.layer_object?.drbd?.drbd_volumes ?? [];
     for (const v of r.volumes ?? []) {
       const minor = drbdVols.find((d) => d.drbd_volume_definition?.volume_number === v.volume_number)?.drbd_volume_definition?.minor_number;
@@ -307,15 +310,13 @@ function snapshotState(s: Snapshot): Cell {
 }
 
 function renderSnapshots(ss: Snapshot[], tty: boolean): string {
-  const rows = [...ss]
-    .sort((a, b) => a.resource_name.localeCompare(b.resource_name) || a.name.localeCompare(b.name))
-    .map((s): Row => [
-      s.resource_name,
-      s.name,
-      (s.nodes ?? []).join(',') || '-',
-      (s.volume_definitions ?? []).map((v) => `${v.volume_number}: ${humanKib(v.size_kib)}`).join(', ') || '-',
-      time(s.snapshots?.[0]?.create_timestamp),
-      snapshotState(s),
-    ]);
+  const rows = sortedBy(ss, (s) => [s.resource_name, s.name]).map((s): Row => [
+    s.resource_name,
+    s.name,
+    (s.nodes ?? []).join(',') || '-',
+    (s.volume_definitions ?? []).map((v) => `${v.volume_number}: ${humanKib(v.size_kib)}`).join(', ') || '-',
+    time(s.snapshots?.[0]?.create_timestamp),
+    snapshotState(s),
+  ]);
   return renderTable(['RESOURCE', 'SNAPSHOT', 'NODES', 'VOLUMES', 'CREATED', 'STATE'], rows, tty);
 }

@@ -1,6 +1,7 @@
 // linstor-csi: one binary, several sub-commands. Each command module is imported only
 // when it runs, so `serve` starts without loading the emulator or the demo.
-import { driverVersion } from '../identity/plugin-info.js';
+import { driverVersion } from '../util/build-info.js';
+import { DRIVER_NAME } from '../csi/driver-name.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -25,7 +26,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
   return [
-    `linstor-csi ${driverVersion()}: Kubernetes CSI driver for LINSTOR/DRBD (linstor.csi.linbit.com)`,
+    `linstor-csi ${driverVersion()}: Kubernetes CSI driver for LINSTOR/DRBD (${DRIVER_NAME})`,
     '',
     'Usage: linstor-csi <command> [flags]',
     '',

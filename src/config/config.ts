@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LinstorConfigError } from '../linstor/errors.js';
+import { DRIVER_NAME } from '../csi/driver-name.js';
 import { linstorConnectionFromEnv, parseEndpoints, type LinstorConnectionOptions } from '../linstor/options.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
 import {
@@ -46,7 +47,7 @@ export interface Config {
   metricsAddress?: { host: string | undefined; port: number };
 }
 
-export const DEFAULT_CSI_ENDPOINT = 'unix:///var/lib/kubelet/plugins/linstor.csi.linbit.com/csi.sock';
+export const DEFAULT_CSI_ENDPOINT = `unix:///var/lib/kubelet/plugins/${DRIVER_NAME}/csi.sock`;
 export const DEFAULT_DEVICE_PATH_TEMPLATE = '/dev/drbd/by-res/{resource}/{volume}';
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [

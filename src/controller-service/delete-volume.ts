@@ -5,12 +5,13 @@
  */
 import { failedPrecondition } from '../csi/errors.js';
 import type { DeleteVolumeRequest__Output, DeleteVolumeResponse } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import { FAIL_EXISTS_SNAPSHOT_DFN } from '../linstor/apicallrc.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceDefinition } from '../linstor/types.js';
-import type { ControllerDeps, GroupReconciler } from './deps.js';
-import { linstorCall, toCsiError } from './linstor-errors.js';
+import type { ControllerDeps } from './deps.js';
+import type { GroupReconciler } from './group-reconciler.js';
+import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { isGeneratedResourceGroup, isValidVolumeId } from './naming.js';
 import { PROP_DELETED, PROP_PROVISIONED_BY } from './props.js';
 import { isDeleting, isDisklessResource } from './volume-condition.js';
@@ -55,7 +56,7 @@ export async function deleteVolume(deps: DeleteVolumeDeps, req: DeleteVolumeRequ
         await hide(deps, rd, ctx);
         return {};
       }
-      throw toCsiError(e, `deleting volume ${id}`);
+      throw mapLinstorError(e, `deleting volume ${id}`) ?? e;
     }
     const rg = rd.resource_group_name;
     if (rg && isGeneratedResourceGroup(rg)) await deps.groups.deleteIfUnused(rg, ctx);

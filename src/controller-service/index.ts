@@ -6,7 +6,9 @@
 import type { ControllerHandlers, ControllerServiceCapability } from '../csi/types.js';
 import { type ContentSourceStep, createVolume } from './create-volume.js';
 import { getCapacity } from './capacity.js';
-import { type ControllerDeps, GroupReconciler, NodeDirectory } from './deps.js';
+import type { ControllerDeps } from './deps.js';
+import { GroupReconciler } from './group-reconciler.js';
+import { NodeDirectory } from './node-directory.js';
 import { deleteVolume } from './delete-volume.js';
 import { expandVolume } from './expand.js';
 import { getVolume, listVolumes, validateVolumeCapabilities } from './list-volumes.js';
@@ -15,7 +17,8 @@ import { publishVolume, unpublishVolume } from './publish.js';
 
 export type { ControllerDeps } from './deps.js';
 export type { ContentSourceStep, CreatePlan } from './create-volume.js';
-export { GroupReconciler, NodeDirectory } from './deps.js';
+export { GroupReconciler } from './group-reconciler.js';
+export { NodeDirectory } from './node-directory.js';
 export { removeHiddenVolumeIfUnused } from './delete-volume.js';
 
 /** Controller capabilities backed by a handler below. */

@@ -11,11 +11,11 @@ import type {
   ValidateVolumeCapabilitiesRequest__Output,
   ValidateVolumeCapabilitiesResponse,
 } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { ResourceDefinition, ResourceWithVolumes } from '../linstor/types.js';
 import { checkCapabilities } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';
-import { linstorCall } from './linstor-errors.js';
+import { linstorCall } from '../linstor/csi-errors.js';
 import { paginate } from './pagination.js';
 import { type Layer, parseMutableParameters, parseParameters } from './parameters.js';
 import { PROP_FS_TYPE, PROP_PROVISIONED_BY, PROP_VOLUME_MODE } from './props.js';

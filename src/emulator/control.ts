@@ -4,7 +4,8 @@
  * the stand-ins call. `Control` is the typed in-process client; the HTTP routes wrap the same calls.
  */
 import type { ApiCallRc } from '../linstor/types.js';
-import { FAIL_UNKNOWN_ERROR, apiCallRc, parseLinstorJson } from '../linstor/apicallrc.js';
+import { FAIL_UNKNOWN_ERROR, parseLinstorJson } from '../linstor/apicallrc.js';
+import { apiCallRc } from './replies.js';
 import type { Core } from './core.js';
 import { type ExecResult, runTool } from './drbd.js';
 import { reconcile, reconcileAll } from './replication.js';

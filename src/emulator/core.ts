@@ -4,7 +4,7 @@
  */
 import { DEFAULT_RG_PLACE_COUNT, defaultControllerProps } from './defaults.js';
 import { rm } from 'node:fs/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import { allFiles, linkFile } from './replication.js';
 import { Satellites } from './satellite.js';

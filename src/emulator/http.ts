@@ -1,7 +1,7 @@
 /** Minimal router and LINSTOR-style replies (ApiCallRc lists, status from the first error). */
 import type { ApiCallRc } from '../linstor/types.js';
-import { API_CALL_PARSE_ERROR, FAIL_UNKNOWN_ERROR, apiCallRc, httpStatusFor, type ApiCallRcInit } from '../linstor/apicallrc.js';
-import { controllerFirst } from './replies.js';
+import { API_CALL_PARSE_ERROR, FAIL_UNKNOWN_ERROR } from '../linstor/apicallrc.js';
+import { apiCallRc, controllerFirst, httpStatusFor, type ApiCallRcInit } from './replies.js';
 
 export interface Req {
   method: string;

@@ -5,8 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Logger } from 'pino';
-import { silentLogger } from '../log/logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { Control, type EmulatorControl, registerControl } from './control.js';
 import { Core } from './core.js';

@@ -3,6 +3,7 @@
  * Names keep their display case; lookups compare upper-cased keys, as LINSTOR does.
  */
 import { randomUUID } from 'node:crypto';
+import type { AutoSelectFilter } from '../linstor/types.js';
 
 export type Props = Record<string, string>;
 export type Role = 'Primary' | 'Secondary';
@@ -26,25 +27,8 @@ export interface PoolRec {
   totalKib: number;
 }
 
-export interface SelectFilter {
-  place_count?: number;
-  additional_place_count?: number;
-  node_name_list?: string[];
-  storage_pool?: string;
-  storage_pool_list?: string[];
-  storage_pool_diskless_list?: string[];
-  not_place_with_rsc?: string[];
-  not_place_with_rsc_regex?: string;
-  replicas_on_same?: string[];
-  replicas_on_different?: string[];
-  x_replicas_on_different_map?: Record<string, number>;
-  layer_stack?: string[];
-  provider_list?: string[];
-  diskless_on_remaining?: boolean;
-  diskless_type?: string;
-  overprovision?: number;
-  port_count?: number;
-}
+/** The auto-placer's filter, as on the wire. */
+export type SelectFilter = AutoSelectFilter;
 
 export interface RgRec {
   name: string;

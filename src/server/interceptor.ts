@@ -5,8 +5,9 @@ import { Code, CsiError } from '../csi/errors.js';
 import type { Logger } from '../log/logger.js';
 import { NO_METRICS, type RpcMetrics } from '../metrics/port.js';
 import { CallStats, runWithCallStats } from './call-stats.js';
-import type { CallContext, UnaryHandler } from './handler.js';
-import { redactSecrets, requestIds } from './redact.js';
+import type { CallContext, UnaryHandler } from '../csi/handler.js';
+import { redactSecrets } from '../log/redact.js';
+import { requestIds } from './request-ids.js';
 
 export interface InterceptorOptions {
   log: Logger;

@@ -34,15 +34,16 @@ import {
   type Rendering,
 } from './render.js';
 
-const SIDECAR_PINS: Record<string, string> = {
-  'csi-provisioner': 'v6.3.0',
-  'csi-attacher': 'v4.12.0',
-  'csi-snapshotter': 'v8.6.0',
-  'csi-resizer': 'v2.2.1',
-  'csi-node-driver-registrar': 'v2.17.0',
-  livenessprobe: 'v2.19.0',
-  'csi-external-health-monitor-controller': 'v0.18.0',
-};
+/** The sidecar releases the chart pins (values.yaml), by image name: every rendering must use these. */
+function sidecarPins(): Record<string, string> {
+  const values = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { sidecars: Record<string, { repository?: string; tag?: string } | string> };
+  const pins: Record<string, string> = {};
+  for (const entry of Object.values(values.sidecars)) {
+    if (typeof entry !== 'object' || !entry.repository || !entry.tag) continue;
+    pins[entry.repository.split('/').pop() as string] = entry.tag;
+  }
+  return pins;
+}
 
 /**
  * The LINSTOR connection settings that concern deployment, read tolerantly: the config
@@ -197,6 +198,8 @@ test('every image is pinned to a release tag (and the sidecars to the chosen rel
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const chart = parseYaml(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { appVersion: string };
   assert.is(chart.appVersion, pkg.version, 'Chart appVersion must equal package.json version');
+  const SIDECAR_PINS = sidecarPins();
+  assert.ok(Object.keys(SIDECAR_PINS).length >= 7, `the chart pins the sidecars: ${Object.keys(SIDECAR_PINS).join(', ')}`);
   for (const r of await allRenderings()) {
     for (const { where, image } of images(r)) {
       const m = /^(?<repo>[^@]+?)(?::(?<tag>[^:/@]+))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/.exec(image);

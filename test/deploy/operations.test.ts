@@ -5,7 +5,7 @@
 // against the emulator with the rendered arguments).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tempEmulator } from '../../src/emulator/testkit.js';
+import { tempEmulator } from '../helpers/emulator.js';
 import { runCli, startDriver, type DriverProcess } from '../helpers/driver.js';
 import { driverConfig, flag } from './driver-args.js';
 import { GROUP_SNAPSHOT_API, SERVICE_MONITOR_API, TYPICAL_APIS, apiArgs, type Rendering } from './render.js';

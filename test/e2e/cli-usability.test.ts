@@ -3,7 +3,7 @@
 // init containers against the emulator.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tempEmulator } from '../../src/emulator/testkit.js';
+import { tempEmulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/driver.js';
 
 const NO_LINSTOR = { LS_CONTROLLERS: 'http://127.0.0.1:9' };

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { type TempEmulator, tempEmulator } from '../../src/emulator/testkit.js';
+import { type TempEmulator, tempEmulator } from '../helpers/emulator.js';
 import { golinstorCheckBinary } from '../helpers/golinstor.js';
 
 // golinstor (the Go client of the Go CSI driver) drives a fresh emulator through every call the

@@ -17,7 +17,7 @@ import {
   opOf,
   retCodeIs,
 } from '../../src/linstor/apicallrc.js';
-import { type ApiReply, type TempEmulator, entries, tempEmulator } from '../../src/emulator/testkit.js';
+import { type ApiReply, type TempEmulator, entries, tempEmulator } from '../helpers/emulator.js';
 
 // Each difference issue 13 measured between the emulator and a real LINSTOR 1.33.1 controller
 // (REST API 1.28.0): the real server's status, field set, ret_code bits and message.

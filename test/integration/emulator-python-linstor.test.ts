@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { type TempEmulator, tempEmulator } from '../../src/emulator/testkit.js';
+import { type TempEmulator, tempEmulator } from '../helpers/emulator.js';
 
 // The official python stack must work against the emulator: linstor-api-py (python-linstor,
 // PyPI), the library through which the `linstor` CLI makes every call. The CLI itself

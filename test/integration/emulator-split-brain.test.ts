@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TempEmulator, tempEmulator } from '../../src/emulator/testkit.js';
+import { type TempEmulator, tempEmulator } from '../helpers/emulator.js';
 
 let emu: TempEmulator;
 test.before(async () => {

@@ -13,7 +13,7 @@ import { parseParameters } from '../../src/controller-service/parameters.js';
 import type { ResourceWithVolumes } from '../../src/linstor/types.js';
 import { volumeCondition as nodeCondition } from '../../src/node-service/health.js';
 import { parseDrbdStatusJson } from '../../src/node-ops/drbd-status.js';
-import { type TempEmulator, tempEmulator } from '../../src/emulator/testkit.js';
+import { type TempEmulator, tempEmulator } from '../helpers/emulator.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const PRINT = process.env['HANDBOOK_PRINT'] === '1';

@@ -17,8 +17,8 @@ import { LinstorApiError } from '../../src/linstor/errors.js';
 import { FAIL_NOT_ENOUGH_NODES, FAIL_NOT_FOUND_RSC_DFN, makeRetCode } from '../../src/linstor/apicallrc.js';
 import type { ApiCallRc, Snapshot } from '../../src/linstor/types.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { InFlight } from '../../src/server/inflight.js';
-import type { CallContext } from '../../src/server/handler.js';
+import { InFlight } from '../../src/csi/inflight.js';
+import type { CallContext } from '../../src/csi/handler.js';
 import type { Config } from '../../src/config/config.js';
 
 const snap = (over: Partial<Snapshot> = {}): Snapshot => ({

@@ -5,10 +5,10 @@
  */
 import { invalidArgument } from '../../csi/errors.js';
 import type { DeleteSnapshotRequest__Output, DeleteSnapshotResponse } from '../../csi/types.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import type { Snapshot } from '../../linstor/types.js';
 import { removeHiddenVolumeIfUnused } from '../delete-volume.js';
-import { linstorCall } from '../linstor-errors.js';
+import { linstorCall } from '../../linstor/csi-errors.js';
 import type { SnapshotDeps } from './deps.js';
 import { parseSnapshotId, snapshotLockKey } from './ids.js';
 import { requireOne } from './lookup.js';

@@ -182,6 +182,11 @@ export function autoplace(core: Core, rd: RdRec, f: SelectFilter): ApiCallRc[] {
 export { finish };
 
 export function register(r: Router, core: Core): void {
+  for (const routes of [registerResourceReads, registerResourceChanges, registerPlacementRoutes]) routes(r, core);
+}
+
+/** Resources and their volumes: list and get. */
+function registerResourceReads(r: Router, core: Core): void {
   r.add('GET', '/v1/resource-definitions/:rd/resources', (req) => {
     const rd = needRd(core, req.params['rd'] ?? '');
     req.rd = rd.name;
@@ -205,7 +210,10 @@ export function register(r: Router, core: Core): void {
     if (!vd) fail(FAIL_NOT_FOUND_VLM, 0n, 0n, `Volume '${req.params['nr'] ?? ''}' of resource '${rd.name}' on node '${rsc.node}' not found.`);
     return ok(volumeJson(core, rd, rsc, vd));
   });
+}
 
+/** Resources: create (one or several), modify, delete. */
+function registerResourceChanges(r: Router, core: Core): void {
   r.add('POST', '/v1/resource-definitions/:rd/resources/:node', async (req) => {
     const body = jsonBody<RscCreateBody>(req);
     const entries = await core.mutate(async () => {
@@ -259,7 +267,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 200);
   });
+}
 
+/** Autoplace, make-available and the resource view. */
+function registerPlacementRoutes(r: Router, core: Core): void {
   r.add('POST', '/v1/resource-definitions/:rd/autoplace', async (req) => {
     const body = jsonBody<{ select_filter?: SelectFilter; diskless_on_remaining?: boolean; layer_list?: string[] }>(req, true);
     const entries = await core.mutate(async () => {

@@ -18,13 +18,13 @@ import {
   WARN_NOT_FOUND,
 } from './codes.js';
 import type { Core } from '../core.js';
-import { type Router, fail, jsonBody, listParam, ok, page, propsMatch, rc, rcReply } from '../http.js';
+import { type Router, fail, jsonBody, ok, rc, rcReply } from '../http.js';
 import { validRgName } from '../names.js';
 import { candidatePools, eligibleNodes, place } from '../placement.js';
 import { applyPropsModify, type PropsModify } from '../props.js';
 import { rgJson } from '../render.js';
 import { type Props, type RdRec, type SelectFilter, DEFAULT_RG, findRg, same, uuid } from '../state.js';
-import { int, needRg } from './common.js';
+import { int, needRg, selectByName } from './common.js';
 import { addVd, createRd } from './rds.js';
 import { autoplace, effectiveFilter, finish } from './resources.js';
 import { withBits } from '../replies.js';
@@ -81,15 +81,12 @@ function spawnPlacement(core: Core, rd: RdRec, f: SelectFilter): ApiCallRc[] {
 }
 
 export function register(r: Router, core: Core): void {
-  r.add('GET', '/v1/resource-groups', (req) => {
-    const names = listParam(req.query, 'resource_groups');
-    const props = req.query.getAll('props');
-    const list = core.state.rgs
-      .filter((g) => names.length === 0 || names.some((x) => same(x, g.name)))
-      .filter((g) => propsMatch(g.props, props))
-      .sort((a, b) => (a.name.toUpperCase() < b.name.toUpperCase() ? -1 : 1));
-    return ok(page(list, req.query).map(rgJson));
-  });
+  for (const routes of [registerResourceGroupReadsAndCreate, registerResourceGroupChanges, registerSpawnAndSizeRoutes]) routes(r, core);
+}
+
+/** Resource groups: list, get, create. */
+function registerResourceGroupReadsAndCreate(r: Router, core: Core): void {
+  r.add('GET', '/v1/resource-groups', (req) => ok(selectByName(core.state.rgs, req.query, 'resource_groups').map(rgJson)));
   r.add('GET', '/v1/resource-groups/:rg', (req) => ok(rgJson(needRg(core, req.params['rg'] ?? ''))));
   r.add('POST', '/v1/resource-groups', async (req) => {
     const body = jsonBody<{ name?: string; description?: string; select_filter?: SelectFilter; peer_slots?: number; props?: Props }>(req);
@@ -117,6 +114,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 201);
   });
+}
+
+/** Resource groups: modify and delete. */
+function registerResourceGroupChanges(r: Router, core: Core): void {
   r.add('PUT', '/v1/resource-groups/:rg', async (req) => {
     const body = jsonBody<PropsModify & { description?: string; select_filter?: SelectFilter; peer_slots?: number }>(req);
     const entries = await core.mutate(() => {
@@ -159,7 +160,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 200);
   });
+}
 
+/** Spawning from a group, and its size queries. */
+function registerSpawnAndSizeRoutes(r: Router, core: Core): void {
   r.add('POST', '/v1/resource-groups/:rg/spawn', async (req) => {
     const body = jsonBody<{
       resource_definition_name?: string;
