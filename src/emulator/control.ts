@@ -8,6 +8,7 @@ import { FAIL_UNKNOWN_ERROR, apiCallRc, parseLinstorJson } from '../linstor/apic
 import type { Core } from './core.js';
 import { type ExecResult, runTool } from './drbd.js';
 import { type Reply, type Req, type Router, ok } from './http.js';
+import { type SeedSpec, SeedError, seedVolumes } from './seed.js';
 import { type ConnState, findNode, findRd, findRsc, isDiskless } from './state.js';
 
 export interface RouteMatch {
@@ -61,6 +62,8 @@ export interface EmulatorControl {
   setQuorumLost(rd: string, node: string, lost: boolean): Promise<void>;
   requestLog(): Promise<RequestLogEntry[]>;
   clearRequestLog(): Promise<void>;
+  /** Adds `count` volumes in one step, without devices (benchmarks of large clusters); resolves with the count. */
+  seedVolumes(spec: SeedSpec): Promise<number>;
   /** Runs a DRBD tool stand-in command as on `node` (what the bin/ scripts call). */
   drbd(node: string, tool: 'drbdadm' | 'drbdsetup', args: string[]): Promise<ExecResult>;
 }
@@ -176,6 +179,16 @@ export class Control implements EmulatorControl {
     });
   }
 
+  async seedVolumes(spec: SeedSpec): Promise<number> {
+    return this.core.mutate(() => {
+      try {
+        return seedVolumes(this.core, spec);
+      } catch (e) {
+        throw e instanceof SeedError ? new ControlError(e.message) : e;
+      }
+    });
+  }
+
   async requestLog(): Promise<RequestLogEntry[]> {
     return this.log.map((e) => ({ ...e }));
   }
@@ -234,6 +247,7 @@ export function registerControl(r: Router, c: Control): void {
   r.add('POST', '/emulator/resources/:rd/:node/quorum', wrap(async (req) => {
     await c.setQuorumLost(req.params['rd'] ?? '', req.params['node'] ?? '', body<{ lost?: boolean }>(req).lost === true);
   }));
+  r.add('POST', '/emulator/seed-volumes', wrap(async (req) => ({ created: await c.seedVolumes(body<SeedSpec>(req)) })));
   r.add('GET', '/emulator/request-log', wrap(() => c.requestLog()));
   r.add('DELETE', '/emulator/request-log', wrap(() => c.clearRequestLog()));
   r.add('POST', '/emulator/drbd/:node/:tool', wrap(async (req) => {
