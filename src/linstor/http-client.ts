@@ -36,6 +36,7 @@ import type {
 } from './client.js';
 import { WARN_NOT_FOUND, describeRetCode, errorsOf, isApiCallRcList, isInfo, isWarning, retCodeIs } from './apicallrc.js';
 import { LinstorApiError } from './errors.js';
+import type { WriteTracker } from './write-tracker.js';
 import type { LinstorConnectionOptions } from './options.js';
 import { HttpTransport, seg, type HttpMethod, type QueryValue, type RawResponse, type ReadBackOutcome } from './transport.js';
 
@@ -62,6 +63,10 @@ export class HttpLinstorClient implements LinstorClient {
 
   close(): void {
     this.transport.close();
+  }
+
+  get writes(): WriteTracker {
+    return this.transport.writes;
   }
 
   // -------------------------------------------------------------------------------------------
