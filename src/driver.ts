@@ -51,7 +51,7 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
   const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }) });
   const inflight = new InFlight();
 
-  const controllerDeps = { linstor, config, log, clock, inflight };
+  const controllerDeps = { linstor, config, log, clock, inflight, ...(controllerMod ? { hiddenVolumes: new controllerMod.HiddenVolumes({ linstor, clock }) } : {}) };
   const snapshots = snapshotsMod ? snapshotsMod.createSnapshotServices(controllerDeps) : undefined;
   const controller = snapshots && controllerMod
     ? {

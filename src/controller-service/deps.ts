@@ -12,6 +12,7 @@ import type { LinstorClient } from '../linstor/client.js';
 import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_FOUND_RSC_GRP } from '../linstor/apicallrc.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceGroup } from '../linstor/types.js';
+import type { HiddenVolumes } from './hidden-volumes.js';
 import { canonicalJson } from './naming.js';
 import { linstorCall, toCsiError } from './linstor-errors.js';
 import { type DesiredGroup, planGroup } from './resource-group.js';
@@ -23,6 +24,8 @@ export interface ControllerDeps {
   log: Logger;
   clock: Clock;
   inflight: InFlight;
+  /** Shared by DeleteVolume and DeleteSnapshot; without it DeleteSnapshot always checks the volume. */
+  hiddenVolumes?: HiddenVolumes;
 }
 
 /** The node list, reused for `ttlMs` (topology labels change rarely; online state is re-read where it matters). */

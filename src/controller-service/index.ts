@@ -18,6 +18,7 @@ export type { ControllerDeps } from './deps.js';
 export type { ContentSourceStep, CreatePlan } from './create-volume.js';
 export { GroupReconciler, NodeDirectory } from './deps.js';
 export { removeHiddenVolumeIfUnused } from './delete-volume.js';
+export { HiddenVolumes } from './hidden-volumes.js';
 
 /** Controller capabilities backed by a handler below. */
 export const BASE_CAPABILITIES = [
