@@ -77,7 +77,7 @@ function newestMtime(dir: string): number {
 
 /** The CLI runs from dist/: build it when it is missing or older than the sources. */
 export function ensureBuilt(): void {
-  const main = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+  const main = join(REPO_ROOT, 'dist', 'bundle', 'main.js');
   if (existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'))) return;
   process.stderr.write('bench: dist/ is missing or stale; running npm run build\n');
   const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: ['ignore', 2, 2] });

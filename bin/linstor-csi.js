@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point. Uses the compiled build in dist/ (npm run build); from a checkout without a
-// build, or with LINSTOR_CSI_FROM_SOURCE=1, it runs the TypeScript sources through tsx.
+// Entry point. Uses the build in dist/ (npm run build); from a checkout without a build, or
+// with LINSTOR_CSI_FROM_SOURCE=1, it runs the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
@@ -13,8 +13,13 @@ if (process.argv[2] === 'serve') {
   setFlagsFromString('--semi-space-growth-factor=1');
 }
 
+// dist/bundle/ (scripts/bundle.mjs, part of the build) holds dist/cli/main.js and everything it
+// imports in a few files: loading one module instead of hundreds is most of a fast start.
+const bundled = new URL('../dist/bundle/main.js', import.meta.url);
 const built = new URL('../dist/cli/main.js', import.meta.url);
-if (process.env.LINSTOR_CSI_FROM_SOURCE !== '1' && existsSync(built)) {
+if (process.env.LINSTOR_CSI_FROM_SOURCE !== '1' && existsSync(bundled)) {
+  await import(bundled.href);
+} else if (process.env.LINSTOR_CSI_FROM_SOURCE !== '1' && existsSync(built)) {
   await import(built.href);
 } else {
   const { register } = await import('tsx/esm/api');
