@@ -2,6 +2,7 @@
 // Entry point. Uses the build in dist/ (npm run build); from a checkout without a build, or
 // with LINSTOR_CSI_FROM_SOURCE=1, it runs the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 
 if (Number(process.versions.node.split('.')[0]) < 24) {
@@ -24,6 +25,9 @@ if (process.argv[2] === 'serve') {
 const bundled = new URL('../dist/bundle/main.js', import.meta.url);
 const built = new URL('../dist/cli/main.js', import.meta.url);
 if (process.env.LINSTOR_CSI_FROM_SOURCE !== '1' && existsSync(bundled)) {
+  // V8's compiled code kept on disk (os.tmpdir()/node-compile-cache, or $NODE_COMPILE_CACHE):
+  // a restarted driver skips compiling the bundle again. Without a writable tmpdir it is a no-op.
+  module.enableCompileCache?.();
   await import(bundled.href);
 } else if (process.env.LINSTOR_CSI_FROM_SOURCE !== '1' && existsSync(built)) {
   await import(built.href);
