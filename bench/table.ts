@@ -193,8 +193,13 @@ function rawGetOnce(agent: http.Agent, url: string): Promise<number> {
   });
 }
 
-async function listRows(drv: Driver, emu: ChildEmulator): Promise<Record<string, number>> {
+/**
+ * `drv` runs with the default --listing-cache-max-age (its ListVolumes may reuse a read while no
+ * write of its own happened); `cold` with 0s, so every call reads LINSTOR: both are reported.
+ */
+async function listRows(drv: Driver, cold: Driver, emu: ChildEmulator): Promise<Record<string, number>> {
   const c = drv.clients.controller as unknown as ControllerClient;
+  const u = cold.clients.controller as unknown as ControllerClient;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const out: Record<string, number> = {};
   let have = 0;
@@ -208,25 +213,36 @@ async function listRows(drv: Driver, emu: ChildEmulator): Promise<Record<string,
       // Warm-up: connections open, code optimised.
       for (let i = 0; i < 3; i++) {
         await rawGet(agent, `${emu.url}/v1/view/resources`);
-        const all = await c.ListVolumes({ max_entries: 0, starting_token: '' });
-        if (all.entries.length !== n) throw new Error(`ListVolumes returned ${all.entries.length} entries, expected ${n}`);
+        for (const client of [c, u]) {
+          const all = await client.ListVolumes({ max_entries: 0, starting_token: '' });
+          if (all.entries.length !== n) throw new Error(`ListVolumes returned ${all.entries.length} entries, expected ${n}`);
+        }
       }
       const raw: number[] = [];
       const list: number[] = [];
-      const cpu0 = drv.cpuMs();
+      const uncached: number[] = [];
+      let cpu = 0;
+      let coldCpu = 0;
       for (let i = 0; i < rounds; i++) {
+        let cpu0 = drv.cpuMs();
         list.push(await timed(() => c.ListVolumes({ max_entries: 0, starting_token: '' })));
+        cpu += drv.cpuMs() - cpu0;
+        cpu0 = cold.cpuMs();
+        uncached.push(await timed(() => u.ListVolumes({ max_entries: 0, starting_token: '' })));
+        coldCpu += cold.cpuMs() - cpu0;
         raw.push(await rawGet(agent, `${emu.url}/v1/view/resources`));
       }
-      const cpuPerList = (drv.cpuMs() - cpu0) / rounds;
       out[`list_volumes_${n}_p50_ms`] = p50(list);
+      out[`list_volumes_${n}_uncached_p50_ms`] = p50(uncached);
       out[`raw_get_view_resources_${n}_p50_ms`] = p50(raw);
       out[`list_volumes_${n}_ratio_to_raw_get`] = r2(p50(list) / p50(raw));
-      out[`list_volumes_${n}_driver_cpu_ms`] = r2(cpuPerList);
-      out[`list_volumes_${n}_per_volume_us`] = r2((p50(list) / n) * 1000);
+      out[`list_volumes_${n}_uncached_ratio_to_raw_get`] = r2(p50(uncached) / p50(raw));
+      out[`list_volumes_${n}_driver_cpu_ms`] = r2(cpu / rounds);
+      out[`list_volumes_${n}_uncached_driver_cpu_ms`] = r2(coldCpu / rounds);
+      out[`list_volumes_${n}_uncached_per_volume_us`] = r2((p50(uncached) / n) * 1000);
       await emu.control('DELETE', '/emulator/request-log');
-      await c.ListVolumes({ max_entries: 0, starting_token: '' });
-      out[`list_volumes_${n}_linstor_calls`] = (await emu.log()).length;
+      await u.ListVolumes({ max_entries: 0, starting_token: '' });
+      out[`list_volumes_${n}_uncached_linstor_calls`] = (await emu.log()).length;
       if (n === 200) Object.assign(out, await singleVolumeRows(c, emu));
       if (n === 5000) out['list_volumes_5000_page_of_100_p50_ms'] = await pageRow(c);
     }
@@ -271,6 +287,7 @@ export async function benchTable(): Promise<Record<string, number>> {
   const dir = await mkdtemp(join(tmpdir(), 'lcsi-bench-table-'));
   const emu = await ChildEmulator.start(join(dir, 'emu'));
   let drv: Driver | undefined;
+  let cold: Driver | undefined;
   try {
     // BENCH_TABLE=startup,operations,list runs a part only.
     const parts = (process.env['BENCH_TABLE'] ?? 'startup,operations,list').split(',');
@@ -278,9 +295,14 @@ export async function benchTable(): Promise<Record<string, number>> {
     const socket = join(dir, 'csi.sock');
     drv = await spawnDriver([], ['--mode=controller', `--csi-endpoint=unix://${socket}`, `--linstor-endpoint=${emu.url}`, '--log-level=info'], socket);
     if (parts.includes('operations')) Object.assign(out, await operationRows(drv, emu));
-    if (parts.includes('list')) Object.assign(out, await listRows(drv, emu));
+    if (parts.includes('list')) {
+      const coldSocket = join(dir, 'csi-cold.sock');
+      cold = await spawnDriver([], ['--mode=controller', `--csi-endpoint=unix://${coldSocket}`, `--linstor-endpoint=${emu.url}`, '--log-level=warn', '--listing-cache-max-age=0s'], coldSocket);
+      Object.assign(out, await listRows(drv, cold, emu));
+    }
     return out;
   } finally {
+    await cold?.stop();
     await drv?.stop();
     await emu.stop();
     await rm(dir, { recursive: true, force: true });
