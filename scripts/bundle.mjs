@@ -42,6 +42,11 @@ await build({
   // Only used by tests and the dev tooling, never by the CLI.
   external: ['tsx', 'tsx/*', '@kubernetes/client-node'],
   plugins: [builtinsByRequire],
+  // Smaller sources parse faster and stay smaller in memory (V8 keeps each module's source text
+  // for lazy compilation); names are kept for stack traces and error names.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
