@@ -31,8 +31,8 @@ export const HIDDEN_VOLUMES_MAX_AGE_MS = 5 * 60_000;
 export class HiddenVolumes {
   private known: { names: Set<string>; at: number } | undefined;
   private pending: Promise<Set<string>> | undefined;
-  /** Volumes reported hiding while a read was in flight (the read may predate them). */
-  private readonly hidingDuringRead = new Set<string>();
+  /** Volumes this driver hid (or is hiding) and has not removed: whatever a read says. */
+  private readonly local = new Set<string>();
 
   constructor(
     private readonly deps: Pick<ControllerDeps, 'linstor' | 'clock'>,
@@ -41,8 +41,10 @@ export class HiddenVolumes {
 
   /** Whether `rd` may be a hidden volume; true when the list cannot be read. */
   async mayBeHidden(rd: string, ctx: Pick<CallContext, 'signal'>): Promise<boolean> {
+    const k = rd.toLowerCase();
+    if (this.local.has(k)) return true;
     try {
-      return (await this.names(ctx)).has(rd.toLowerCase());
+      return (await this.names(ctx)).has(k);
     } catch {
       return true;
     }
@@ -50,14 +52,14 @@ export class HiddenVolumes {
 
   /** DeleteVolume is about to hide `rd`. */
   hiding(rd: string): void {
-    const k = rd.toLowerCase();
-    this.known?.names.add(k);
-    if (this.pending) this.hidingDuringRead.add(k);
+    this.local.add(rd.toLowerCase());
   }
 
   /** The hidden volume `rd` was removed. */
   removed(rd: string): void {
-    this.known?.names.delete(rd.toLowerCase());
+    const k = rd.toLowerCase();
+    this.local.delete(k);
+    this.known?.names.delete(k);
   }
 
   private async names(ctx: Pick<CallContext, 'signal'>): Promise<Set<string>> {
@@ -65,17 +67,14 @@ export class HiddenVolumes {
     if (k && this.deps.clock.now() - k.at < this.maxAgeMs) return k.names;
     if (this.pending) return this.pending;
     const at = this.deps.clock.now();
-    this.hidingDuringRead.clear();
     this.pending = linstorCall('listing volumes', () => this.deps.linstor.resourceDefinitions.list({ withVolumeDefinitions: true }, { signal: ctx.signal }))
       .then((rds) => {
         const names = new Set(rds.filter(isHiddenOrEmptied).map((rd) => rd.name.toLowerCase()));
-        for (const n of this.hidingDuringRead) names.add(n);
         this.known = { names, at };
         return names;
       })
       .finally(() => {
         this.pending = undefined;
-        this.hidingDuringRead.clear();
       });
     return this.pending;
   }
