@@ -19,12 +19,21 @@ import { decodeToken, pageRange } from './pagination.js';
 import { type Layer, parseMutableParameters, parseParameters } from './parameters.js';
 import { PROP_FS_TYPE, PROP_VOLUME_MODE } from './props.js';
 import { kibToBytes } from './sizes.js';
+import { SplitBrainTracker, detectSplitBrain } from '../split-brain/detect.js';
 import { volumeCondition } from './volume-condition.js';
 import type { VolumeListings } from './volume-listing.js';
 import { VOLUME_NUMBER, publishedNodes, requireVolume, requireVolumeId, viewResources } from './volumes.js';
 
-function status(resources: readonly ResourceWithVolumes[]): { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } } {
-  return { published_node_ids: publishedNodes(resources), volume_condition: volumeCondition(resources, VOLUME_NUMBER) };
+// When each split brain was first seen by this controller (LINSTOR does not record it).
+const trackers = new WeakMap<ControllerDeps, SplitBrainTracker>();
+
+function status(deps: ControllerDeps, resources: readonly ResourceWithVolumes[]): { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } } {
+  let tracker = trackers.get(deps);
+  if (!tracker) trackers.set(deps, (tracker = new SplitBrainTracker()));
+  const sb = detectSplitBrain(resources);
+  const rd = resources[0]?.name;
+  const [seen] = tracker.observe(sb ? [sb] : [], deps.clock.now(), rd !== undefined ? [rd] : []);
+  return { published_node_ids: publishedNodes(resources), volume_condition: volumeCondition(resources, VOLUME_NUMBER, seen?.since) };
 }
 
 export interface ListVolumesDeps extends ControllerDeps {
@@ -37,7 +46,7 @@ export async function listVolumes(deps: ListVolumesDeps, req: ListVolumesRequest
   decodeToken(req.starting_token ?? ''); // a bad token is refused before any LINSTOR request
   const listing = await deps.listings.get(ctx);
   const page = pageRange(listing.ids, req.starting_token ?? '', max);
-  return { entries: listing.slice(page.start, page.end), next_token: page.nextToken };
+  return { entries: listing.slice(page.start, page.end, (resources) => status(deps, resources)), next_token: page.nextToken };
 }
 
 export async function getVolume(deps: ControllerDeps, req: ControllerGetVolumeRequest__Output, ctx: CallContext): Promise<ControllerGetVolumeResponse> {
@@ -45,7 +54,7 @@ export async function getVolume(deps: ControllerDeps, req: ControllerGetVolumeRe
   const [v, resources] = await Promise.all([requireVolume(deps.linstor, id, ctx), viewResources(deps.linstor, id, ctx)]);
   return {
     volume: { volume_id: v.rd.name, capacity_bytes: kibToBytes(v.vd?.size_kib ?? 0) },
-    status: status(resources),
+    status: status(deps, resources),
   };
 }
 

@@ -24,6 +24,12 @@ import { volumeCondition } from './volume-condition.js';
 import { VOLUME_NUMBER, isHidden, publishedNodes } from './volumes.js';
 
 export type VolumeEntry = NonNullable<ListVolumesResponse['entries']>[number];
+type StatusOf = (resources: readonly ResourceWithVolumes[]) => NonNullable<VolumeEntry['status']>;
+
+const defaultStatus: StatusOf = (resources) => ({
+  published_node_ids: publishedNodes(resources),
+  volume_condition: volumeCondition(resources, VOLUME_NUMBER),
+});
 
 function sizeOf(rd: ResourceDefinition): number {
   const vds = rd.volume_definitions;
@@ -65,19 +71,18 @@ export class VolumeListing {
     return new VolumeListing(rds, byRd);
   }
 
-  /** Entries [start, end). */
-  slice(start: number, end: number): VolumeEntry[] {
+  /** Entries [start, end); `statusOf` builds an entry's status from its resources (once per entry and listing). */
+  slice(start: number, end: number, statusOf: StatusOf = defaultStatus): VolumeEntry[] {
     const out: VolumeEntry[] = [];
-    for (let i = start; i < end; i++) out.push((this.entries[i] ??= this.build(i)));
+    for (let i = start; i < end; i++) out.push((this.entries[i] ??= this.build(i, statusOf)));
     return out;
   }
 
-  private build(i: number): VolumeEntry {
+  private build(i: number, statusOf: StatusOf): VolumeEntry {
     const id = this.ids[i] as string;
-    const resources = this.byRd.get(id.toLowerCase()) ?? [];
     return {
       volume: { volume_id: id, capacity_bytes: kibToBytes(this.sizes[i] as number) },
-      status: { published_node_ids: publishedNodes(resources), volume_condition: volumeCondition(resources, VOLUME_NUMBER) },
+      status: statusOf(this.byRd.get(id.toLowerCase()) ?? []),
     };
   }
 }
