@@ -10,6 +10,7 @@ import type { Core } from './core.js';
 import { type ExecResult, runTool } from './drbd.js';
 import { reconcile, reconcileAll } from './replication.js';
 import { type Reply, type Req, type Router, ok } from './http.js';
+import { type SeedSpec, SeedError, seedVolumes } from './seed.js';
 import { type ConnState, findNode, findRd, findRsc, isDiskless } from './state.js';
 
 export interface RouteMatch {
@@ -68,6 +69,8 @@ export interface EmulatorControl {
   setPartition(groups: string[][] | null): Promise<void>;
   requestLog(): Promise<RequestLogEntry[]>;
   clearRequestLog(): Promise<void>;
+  /** Adds `count` volumes in one step, without devices (benchmarks of large clusters); resolves with the count. */
+  seedVolumes(spec: SeedSpec): Promise<number>;
   /** Runs a DRBD tool stand-in command as on `node` (what the bin/ scripts call). */
   drbd(node: string, tool: 'drbdadm' | 'drbdsetup', args: string[]): Promise<ExecResult>;
 }
@@ -203,6 +206,16 @@ export class Control implements EmulatorControl {
     });
   }
 
+  async seedVolumes(spec: SeedSpec): Promise<number> {
+    return this.core.mutate(() => {
+      try {
+        return seedVolumes(this.core, spec);
+      } catch (e) {
+        throw e instanceof SeedError ? new ControlError(e.message) : e;
+      }
+    });
+  }
+
   async requestLog(): Promise<RequestLogEntry[]> {
     return this.log.map((e) => ({ ...e }));
   }
@@ -271,6 +284,7 @@ export function registerControl(r: Router, c: Control): void {
   r.add('POST', '/emulator/resources/:rd/:node/quorum', wrap(async (req) => {
     await c.setQuorumLost(req.params['rd'] ?? '', req.params['node'] ?? '', body<{ lost?: boolean }>(req).lost === true);
   }));
+  r.add('POST', '/emulator/seed-volumes', wrap(async (req) => ({ created: await c.seedVolumes(body<SeedSpec>(req)) })));
   r.add('POST', '/emulator/partition', wrap(async (req) => c.setPartition(body<{ groups?: string[][] | null }>(req).groups ?? null)));
   r.add('DELETE', '/emulator/partition', wrap(() => c.setPartition(null)));
   r.add('GET', '/emulator/request-log', wrap(() => c.requestLog()));
