@@ -67,6 +67,7 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
         config,
         ops: nodeOps,
         topology: { nodeProps: async (name, signal) => (await linstor.nodes.get(name, signal ? { signal } : {})).props ?? {} },
+        history: nodeServiceMod.linstorHistoryStore(linstor.resourceDefinitions),
         clock,
         log,
         inflight,

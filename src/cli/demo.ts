@@ -255,6 +255,8 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv, io: CliIo)
         maxVolumesPerNode: 1024,
         deviceWaitTimeoutMs: 10_000,
         shutdownTimeoutMs: 5_000,
+        // The demo's kubelet stand-in stages and publishes under base/kubelet (see attach()).
+        kubeletDir: join(base, 'kubelet'),
         log,
         logLevel: 'info',
         logFormat: 'text',

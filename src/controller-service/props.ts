@@ -46,6 +46,10 @@ export {
   CTX_REMOTE_ACCESS_POLICY,
 } from '../node-service/volume-context.js';
 
+// ---- the volume's history (written at CreateVolume; the node service owns the keys) -----------
+
+export { PROP_BORN, bornFromContentSource } from '../node-service/history.js';
+
 // ---- publish context -----------------------------------------------------------------------
 
 export const PUB_USES_PUBLISH_CONTEXT = 'linstor.csi.linbit.com/uses-publish-context';

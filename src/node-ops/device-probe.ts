@@ -1,5 +1,10 @@
-/** Finds out what is on a block device: a read test, then `blkid -p -o export`. */
+/**
+ * Finds out what is on a block device: a read test, then `blkid -p -o export`; before a format,
+ * a deeper scan (every signature wipefs knows, backup and secondary superblocks, the first and
+ * last MiB all zero).
+ */
 import { open } from 'node:fs/promises';
+import { backupSuperblockCandidates } from './backup-superblocks.js';
 import type { BlockDev } from './blockdev.js';
 import { signatureFromBlkid, type Signature } from './blkid.js';
 import { isToolError, type ToolRunner } from './run-tool.js';
@@ -13,8 +18,16 @@ export interface ReadTest {
   sizeBytes: number;
 }
 
+/** What `probe` reads: the first and the last MiB (GPT keeps its backup header at the very end). */
+export interface ZeroTest extends ReadTest {
+  /** The first MiB (or the whole of a smaller device) is all zero. */
+  headZero: boolean;
+  /** The last MiB is all zero. */
+  tailZero: boolean;
+}
+
 export interface ProbeResult {
-  read: ReadTest;
+  read: ZeroTest;
   signature: Signature;
 }
 
@@ -23,9 +36,17 @@ export interface DeviceProbe {
   probe(device: string, signal?: AbortSignal): Promise<ProbeResult>;
   /** Just the read test: used for health checks. */
   readTest(device: string): Promise<ReadTest>;
+  /**
+   * What a format would destroy that blkid does not report: every signature `wipefs` lists and
+   * every backup/secondary superblock found. Empty means nothing was found.
+   */
+  deepScan(device: string, sizeBytes: number, signal?: AbortSignal): Promise<string[]>;
 }
 
 export const HEAD_BYTES = 4096;
+export const ZERO_SCAN_BYTES = 1024 * 1024;
+
+const isZero = (b: Buffer): boolean => b.every((x) => x === 0);
 
 async function readAt(fd: Awaited<ReturnType<typeof open>>, pos: number, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);
@@ -61,10 +82,50 @@ export function createDeviceProbe(deps: { tools: ToolRunner; blockdev: BlockDev 
       await fd?.close().catch(() => undefined);
     }
   };
+  /** The first and last MiB: a thin volume reads zeros cheaply, so this stays fast. */
+  const zeroTest = async (device: string): Promise<ZeroTest> => {
+    const base = await readTest(device);
+    if (!base.readable) return { ...base, tailZero: false };
+    const len = Math.min(ZERO_SCAN_BYTES, Math.floor(base.sizeBytes / 512) * 512);
+    let fd: Awaited<ReturnType<typeof open>> | undefined;
+    try {
+      fd = await open(device, 'r');
+      const head = await readAt(fd, 0, len);
+      const tail = await readAt(fd, Math.floor((base.sizeBytes - len) / 512) * 512, len);
+      return { ...base, headZero: isZero(head), tailZero: isZero(tail) };
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return { readable: false, error: err.code ? `${err.code}: ${err.message}` : err.message, headZero: false, tailZero: false, sizeBytes: base.sizeBytes };
+    } finally {
+      await fd?.close().catch(() => undefined);
+    }
+  };
+  const wipefsSignatures = async (device: string, signal?: AbortSignal): Promise<string[]> => {
+    // Without -a wipefs only lists; --no-act makes sure of it.
+    const r = await deps.tools.run('wipefs', ['--no-act', '--json', '--', device], { signal, timeoutMs: 60_000 });
+    const parsed = (r.stdout.trim() ? JSON.parse(r.stdout) : {}) as { signatures?: { offset?: string; type?: string }[] };
+    return (parsed.signatures ?? []).map((x) => `a ${x.type ?? 'unknown'} signature at offset ${x.offset ?? '?'} (wipefs)`);
+  };
+  const backupSuperblocks = async (device: string, sizeBytes: number): Promise<string[]> => {
+    const fd = await open(device, 'r');
+    try {
+      const found: string[] = [];
+      for (const c of backupSuperblockCandidates(sizeBytes)) {
+        if (c.matches(await readAt(fd, c.offset, c.length))) found.push(c.label);
+      }
+      return found;
+    } finally {
+      await fd.close().catch(() => undefined);
+    }
+  };
   return {
     readTest,
+    async deepScan(device, sizeBytes, signal) {
+      const [a, b] = await Promise.all([wipefsSignatures(device, signal), backupSuperblocks(device, sizeBytes)]);
+      return [...a, ...b];
+    },
     async probe(device, signal) {
-      const read = await readTest(device);
+      const read = await zeroTest(device);
       if (!read.readable) return { read, signature: { kind: 'error', exitCode: null, detail: read.error ?? 'unreadable' } };
       try {
         const r = await deps.tools.run('blkid', ['-p', '-o', 'export', '--', device], { okExitCodes: [2, 8], signal, timeoutMs: 60_000 });

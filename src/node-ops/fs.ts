@@ -18,6 +18,8 @@ export interface Fs {
   /** `rdev` of a device node (after following links), as "major:minor". */
   deviceNumber(path: string): Promise<string | undefined>;
   realpath(path: string): Promise<string>;
+  /** Whether `path` itself (not what it points to) is a symbolic link; false when absent. */
+  isSymlink(path: string): Promise<boolean>;
   mkdirp(path: string): Promise<void>;
   /** Creates an empty file if absent (the block publish target). */
   touch(path: string): Promise<void>;
@@ -71,6 +73,15 @@ export function createFs(): Fs {
       }
     },
     realpath: (p) => realpath(p),
+    async isSymlink(path) {
+      try {
+        return (await lstat(path)).isSymbolicLink();
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+        throw e;
+      }
+    },
     async mkdirp(path) {
       await mkdir(path, { recursive: true, mode: 0o750 });
     },

@@ -13,6 +13,7 @@ export type { NodeServiceDeps, NodeTopologySource, NodeServiceConfig, NodeTuning
 export { nodeCapabilities, topologySegments, TOPOLOGY_HOSTNAME_KEY } from './info.js';
 export { decideFormat, type BlankDecision, type BlankInput } from './blank.js';
 export * from './volume-context.js';
+export * from './history.js';
 
 export function createNodeService(deps: NodeServiceDeps): Partial<NodeHandlers> {
   const tuning = { ...DEFAULT_TUNING, ...(deps.tuning ?? {}) };

@@ -87,13 +87,17 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
         const timedOut = new Promise<boolean>((resolve) => {
           timer = setTimeout(() => resolve(true), graceMs);
         });
-        const expired = await Promise.race([Promise.all([done, tracker.idle()]).then(() => false), timedOut]);
+        // Wait for the calls in flight only: kubelet and the sidecars keep idle connections open,
+        // and tryShutdown alone would wait for them to close (the whole grace period).
+        const expired = await Promise.race([tracker.idle().then(() => false), timedOut]);
         if (timer) clearTimeout(timer);
         if (expired) {
           opts.log.warn({ inFlight: tracker.size, graceMs }, 'shutdown grace period over; cancelling calls still running');
           shutdownCtl.abort();
-          server.forceShutdown();
         }
+        // Nothing is running any more (or it was cancelled): close the remaining idle connections now.
+        server.forceShutdown();
+        await done;
         if (ep.kind === 'unix') await removeUnixSocket(ep.path);
         return { drained: !expired };
       })();
