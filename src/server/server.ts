@@ -6,6 +6,23 @@ import type { Logger } from '../log/logger.js';
 import { grpcAddress, prepareUnixSocket, removeUnixSocket, restrictSocket } from './endpoint.js';
 import type { UnaryHandler } from './handler.js';
 import { CallTracker, unimplementedStream, wrapUnary, type InterceptorOptions } from './interceptor.js';
+import { csiReflection } from '../csi/proto.js';
+import { utf8CheckingDeserializer } from './utf8.js';
+import type { MethodDefinition } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+
+/** The definition with every request deserializer checking string fields for valid UTF-8 (services csi.proto defines). */
+function withUtf8Checks(serviceName: string, definition: ServiceDefinition): ServiceDefinition {
+  const svc = csiReflection().lookup(serviceName);
+  if (!(svc instanceof protobuf.Service)) return definition;
+  const out: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const [rpc, def] of Object.entries(definition) as Array<[string, MethodDefinition<unknown, unknown>]>) {
+    const method = svc.methods[rpc];
+    const type = method ? (method.resolve() as protobuf.Method).resolvedRequestType : null;
+    out[rpc] = type ? { ...def, requestDeserialize: utf8CheckingDeserializer(type, def.requestDeserialize) } : def;
+  }
+  return out as ServiceDefinition;
+}
 
 export interface ServiceRegistration {
   /** e.g. "csi.v1.Controller" (for logs). */
@@ -64,7 +81,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
         });
       impl[rpc] = wrapUnary(rpc, h as UnaryHandler<unknown, unknown>, icOpts);
     }
-    server.addService(svc.definition, impl);
+    server.addService(withUtf8Checks(svc.name, svc.definition), impl);
   }
 
   const ep = opts.endpoint;
