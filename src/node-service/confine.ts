@@ -20,7 +20,7 @@ function isMissing(e: unknown): boolean {
  * `p` with every symlink of its existing part resolved and the missing rest appended. A missing
  * component that is itself a link (dangling) is refused: creating beneath it would follow it.
  */
-async function resolveExisting(fs: PathFs, field: string, p: string): Promise<string> {
+async function resolveExisting(fs: PathFs, root: string, field: string, p: string): Promise<string> {
   const rest: string[] = [];
   let head = p;
   for (;;) {
@@ -28,8 +28,11 @@ async function resolveExisting(fs: PathFs, field: string, p: string): Promise<st
       const real = await fs.realpath(head);
       return rest.length === 0 ? real : join(real, ...rest.reverse());
     } catch (e) {
-      if (!isMissing(e) || head === '/') throw e;
-      if (await fs.isSymlink(head)) throw invalidArgument(`${field} "${p}" goes through ${head}, a symlink that points nowhere; refusing to create anything through it`);
+      if (!isMissing(e) || head === '/') {
+        // e.g. EACCES on another process's /proc/PID/root, ELOOP: what cannot be resolved cannot be proven inside the root.
+        throw invalidArgument(`${field} "${p}" cannot be resolved (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the node plugin acts only on paths it can resolve beneath the kubelet directory ${root}`);
+      }
+      if (await fs.isSymlink(head).catch(() => true)) throw invalidArgument(`${field} "${p}" goes through ${head}, a symlink that points nowhere; refusing to create anything through it`);
       rest.push(basename(head));
       head = dirname(head);
     }
@@ -49,12 +52,12 @@ async function resolveRoot(fs: PathFs, root: string): Promise<string> {
 /** Validates `p` (absolute, normalised) and confines it beneath `root`; INVALID_ARGUMENT names both. */
 export async function confinePath(fs: PathFs, root: string, field: string, p: string | undefined): Promise<string> {
   const path = validatePath(field, p);
-  const [realRoot, resolved] = await Promise.all([resolveRoot(fs, root), resolveExisting(fs, field, path)]);
+  const [realRoot, resolved] = await Promise.all([resolveRoot(fs, root), resolveExisting(fs, root, field, path)]);
   if (!resolved.startsWith(`${realRoot}/`)) {
     const via = resolved === path ? '' : ` (it resolves to ${resolved})`;
     throw invalidArgument(`${field} "${path}" is not beneath the kubelet directory ${root}${via}; the node plugin stages and publishes only under --kubelet-dir`);
   }
-  if (await fs.isSymlink(path)) {
+  if (await fs.isSymlink(path).catch(() => true)) {
     throw invalidArgument(`${field} "${path}" is a symlink; the node plugin does not mount onto links (kubelet directory ${root})`);
   }
   return resolved;
