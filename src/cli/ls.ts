@@ -8,6 +8,7 @@ import { ConfigError, flagValue, formatHelp, parseBool, parseDuration, parseFlag
 import { HttpLinstorClient } from '../linstor/http-client.js';
 import { LinstorApiError, LinstorConfigError, LinstorUnavailableError } from '../linstor/errors.js';
 import { linstorConnectionFromEnv, parseEndpoints, hasTlsMaterial, type LinstorConnectionOptions } from '../linstor/options.js';
+import { hasDrbdLayer } from '../linstor/layers.js';
 import { stringifyLinstorJson } from '../linstor/apicallrc.js';
 import type { LinstorClient } from '../linstor/client.js';
 import type { Node, ResourceWithVolumes, Snapshot, StoragePool } from '../linstor/types.js';
@@ -292,6 +293,8 @@ function resourceState(r: ResourceWithVolumes): Cell {
   if (flags.includes('INACTIVE')) return { text: 'INACTIVE', colour: 'yellow' };
   const states = (r.volumes ?? []).map((v) => v.state?.disk_state).filter((s): s is string => s !== undefined);
   if (r.state === undefined && states.length === 0) return { text: 'Unknown', colour: 'red' };
+  // Storage only (no DRBD): LINSTOR reports no disk state; online means the volumes are there.
+  if (!hasDrbdLayer(r) && r.state !== undefined) return { text: 'Created', colour: 'green' };
   const worst = states.find((s) => s !== 'UpToDate' && s !== 'Diskless') ?? states[0] ?? 'Unknown';
   if (worst === 'Diskless') {
     if (flags.includes('TIE_BREAKER')) return { text: 'TieBreaker', colour: 'green' };

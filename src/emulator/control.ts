@@ -8,7 +8,8 @@ import { FAIL_UNKNOWN_ERROR, apiCallRc, parseLinstorJson } from '../linstor/apic
 import type { Core } from './core.js';
 import { type ExecResult, runTool } from './drbd.js';
 import { type Reply, type Req, type Router, ok } from './http.js';
-import { type ConnState, findNode, findRd, findRsc, isDiskless } from './state.js';
+import { type ConnState, findNode, findPool, findRd, findRsc, isDiskless } from './state.js';
+import { PROVIDER_KINDS, isProviderKind, type ProviderKind } from './providers.js';
 
 export interface RouteMatch {
   /** HTTP method, e.g. "POST"; any method when omitted or "*". */
@@ -59,6 +60,8 @@ export interface EmulatorControl {
   setConnectionState(rd: string, node: string, state: ConnState | null, peer?: string): Promise<void>;
   /** Marks the resource on `node` as having lost quorum (true) or restores it. */
   setQuorumLost(rd: string, node: string, lost: boolean): Promise<void>;
+  /** Sets the provider kind (and, for FILE/FILE_THIN, reflink support) of a node's storage pool. */
+  setPoolProvider(node: string, pool: string, kind: ProviderKind, reflink?: boolean): Promise<void>;
   requestLog(): Promise<RequestLogEntry[]>;
   clearRequestLog(): Promise<void>;
   /** Runs a DRBD tool stand-in command as on `node` (what the bin/ scripts call). */
@@ -159,6 +162,17 @@ export class Control implements EmulatorControl {
     });
   }
 
+  async setPoolProvider(node: string, pool: string, kind: ProviderKind, reflink?: boolean): Promise<void> {
+    if (!isProviderKind(kind)) throw new ControlError(`unknown provider kind '${String(kind)}' (one of ${PROVIDER_KINDS.join(', ')})`);
+    await this.core.mutate(() => {
+      const p = findPool(this.core.state, node, pool);
+      if (!p || p.kind === 'DISKLESS') throw new ControlError(`storage pool '${pool}' on node '${node}' not found`);
+      p.kind = kind;
+      if (reflink === undefined) delete p.reflink;
+      else p.reflink = reflink;
+    });
+  }
+
   async setConnectionState(rd: string, node: string, state: ConnState | null, peer?: string): Promise<void> {
     if (state !== null && !CONN_STATES.includes(state)) throw new ControlError(`unknown connection state '${state}'`);
     await this.core.mutate(() => {
@@ -233,6 +247,10 @@ export function registerControl(r: Router, c: Control): void {
   }));
   r.add('POST', '/emulator/resources/:rd/:node/quorum', wrap(async (req) => {
     await c.setQuorumLost(req.params['rd'] ?? '', req.params['node'] ?? '', body<{ lost?: boolean }>(req).lost === true);
+  }));
+  r.add('POST', '/emulator/pools/:node/:pool/provider', wrap(async (req) => {
+    const b = body<{ kind?: string; reflink?: boolean }>(req);
+    await c.setPoolProvider(req.params['node'] ?? '', req.params['pool'] ?? '', (b.kind ?? '') as ProviderKind, b.reflink);
   }));
   r.add('GET', '/emulator/request-log', wrap(() => c.requestLog()));
   r.add('DELETE', '/emulator/request-log', wrap(() => c.clearRequestLog()));
