@@ -93,6 +93,8 @@ export function addRsc(core: Core, rd: RdRec, spec: NewRsc): ApiCallRc[] {
 }
 
 function autoTieBreakerEnabled(core: Core, rd: RdRec): boolean {
+  // A tie-breaker is a diskless DRBD voter: nothing to add without DRBD in the stack.
+  if (!rd.layerStack.includes('DRBD')) return false;
   const v = (rdProp(core.state, rd, 'DrbdOptions/auto-add-quorum-tiebreaker') ?? 'true').toLowerCase();
   return v === 'true' || v === 'yes';
 }
