@@ -52,6 +52,9 @@ export interface CsiServer {
   shutdown(graceMs: number): Promise<{ drained: boolean }>;
 }
 
+/** How long answers already sent may take to reach the client once no call runs (a unix socket needs far less). */
+const FLUSH_MS = 500;
+
 export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer> {
   const shutdownCtl = new AbortController();
   // Every call in flight listens for shutdown; hundreds at once are normal, not a leak.
@@ -112,9 +115,13 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
           opts.log.warn({ inFlight: tracker.size, graceMs }, 'shutdown grace period over; cancelling calls still running');
           shutdownCtl.abort();
         }
-        // Nothing is running any more (or it was cancelled): close the remaining idle connections now.
+        // Nothing runs any more (or it was cancelled). Answers just handed to HTTP/2 get a moment to
+        // flush (tryShutdown resolves as soon as every stream is done); whatever is still open then
+        // is an idle connection or a request that never reached a handler: close it.
+        let flushTimer: NodeJS.Timeout | undefined;
+        await Promise.race([done, new Promise<void>((r) => (flushTimer = setTimeout(r, FLUSH_MS)))]);
+        if (flushTimer) clearTimeout(flushTimer);
         server.forceShutdown();
-        await done;
         if (ep.kind === 'unix') await removeUnixSocket(ep.path);
         return { drained: !expired };
       })();
