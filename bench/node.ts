@@ -142,7 +142,7 @@ export async function benchNode(): Promise<Record<string, number>> {
 
     // NodePublish latency: one staged volume, repeated publish/unpublish.
     const name = 'bench-pub';
-    await api(emu.url, 'POST', '/v1/resource-definitions', { resource_definition: { name } });
+    await api(emu.url, 'POST', '/v1/resource-definitions', { resource_definition: { name, props: { [PROP_BORN]: 'empty' } } });
     await api(emu.url, 'POST', `/v1/resource-definitions/${name}/volume-definitions`, { volume_definition: { size_kib: 64 * 1024 } });
     await api(emu.url, 'POST', `/v1/resource-definitions/${name}/resources/node-a`, { resource: { props: { StorPoolName: 'thin-pool' } } });
     const cap = { access_type: 'mount', mount: { fs_type: 'ext4', mount_flags: [], volume_mount_group: '' }, access_mode: { mode: 'SINGLE_NODE_WRITER' } } as VolumeCapability__Output;
