@@ -34,6 +34,8 @@ export interface ProbeResult {
 export interface DeviceProbe {
   /** Reads the head and tail of the device (so an unreadable device is never taken for blank), then runs blkid. */
   probe(device: string, signal?: AbortSignal): Promise<ProbeResult>;
+  /** Just `blkid -p` (no read test): what a format just made. */
+  signature(device: string, signal?: AbortSignal): Promise<Signature>;
   /** Just the read test: used for health checks. */
   readTest(device: string): Promise<ReadTest>;
   /**
@@ -118,22 +120,26 @@ export function createDeviceProbe(deps: { tools: ToolRunner; blockdev: BlockDev 
       await fd.close().catch(() => undefined);
     }
   };
+  const blkid = async (device: string, signal?: AbortSignal): Promise<Signature> => {
+    try {
+      const r = await deps.tools.run('blkid', ['-p', '-o', 'export', '--', device], { okExitCodes: [2, 8], signal, timeoutMs: 60_000 });
+      return signatureFromBlkid(r.exitCode, r.stdout, r.stderr);
+    } catch (e) {
+      if (isToolError(e)) return signatureFromBlkid(e.exitCode, e.stdout, e.stderr);
+      throw e;
+    }
+  };
   return {
     readTest,
     async deepScan(device, sizeBytes, signal) {
       const [a, b] = await Promise.all([wipefsSignatures(device, signal), backupSuperblocks(device, sizeBytes)]);
       return [...a, ...b];
     },
+    signature: blkid,
     async probe(device, signal) {
       const read = await zeroTest(device);
       if (!read.readable) return { read, signature: { kind: 'error', exitCode: null, detail: read.error ?? 'unreadable' } };
-      try {
-        const r = await deps.tools.run('blkid', ['-p', '-o', 'export', '--', device], { okExitCodes: [2, 8], signal, timeoutMs: 60_000 });
-        return { read, signature: signatureFromBlkid(r.exitCode, r.stdout, r.stderr) };
-      } catch (e) {
-        if (isToolError(e)) return { read, signature: signatureFromBlkid(e.exitCode, e.stdout, e.stderr) };
-        throw e;
-      }
+      return { read, signature: await blkid(device, signal) };
     },
   };
 }

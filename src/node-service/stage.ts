@@ -139,8 +139,8 @@ async function decide(deps: NodeServiceDeps, s: Stage, cap: MountCap, device: st
 async function formatAndRecord(deps: NodeServiceDeps, s: Stage, cap: MountCap, device: string, sizeBytes: number): Promise<void> {
   const args = userMkfsArgs(cap, s.ctxVol);
   await deps.ops.formatter.format(device, cap.fsType, sizeBytes, args, s.ctx.signal);
-  const made = await deps.ops.probe.probe(device, s.ctx.signal);
-  const uuid = made.signature.kind === 'filesystem' ? (made.signature.uuid ?? '') : '';
+  const made = await deps.ops.probe.signature(device, s.ctx.signal);
+  const uuid = made.kind === 'filesystem' ? (made.uuid ?? '') : '';
   await deps.history.recordFormatted(s.resource, cap.fsType, uuid, s.ctx.signal);
   s.ctx.log.info({ device, fsType: cap.fsType, uuid, userArgs: args }, 'formatted blank device and recorded it');
 }
