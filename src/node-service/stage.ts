@@ -135,14 +135,19 @@ async function decide(deps: NodeServiceDeps, s: Stage, cap: MountCap, device: st
   return history instanceof Error ? { decision, probe } : { decision, probe, history: history as VolumeHistory };
 }
 
-/** mkfs, then the record: a volume formatted once is never formatted again, whatever happens to it. */
-async function formatAndRecord(deps: NodeServiceDeps, s: Stage, cap: MountCap, device: string, sizeBytes: number): Promise<void> {
+/** mkfs on a device the decision proved new. */
+async function format(deps: NodeServiceDeps, s: Stage, cap: MountCap, device: string, sizeBytes: number): Promise<void> {
   const args = userMkfsArgs(cap, s.ctxVol);
   await deps.ops.formatter.format(device, cap.fsType, sizeBytes, args, s.ctx.signal);
+  s.ctx.log.info({ device, fsType: cap.fsType, userArgs: args }, 'formatted blank device');
+}
+
+/** The record of a format just made: a volume formatted once is never formatted again, whatever happens to it. */
+async function recordFormat(deps: NodeServiceDeps, s: Stage, cap: MountCap, device: string): Promise<void> {
   const made = await deps.ops.probe.signature(device, s.ctx.signal);
   const uuid = made.kind === 'filesystem' ? (made.uuid ?? '') : '';
   await deps.history.recordFormatted(s.resource, cap.fsType, uuid, s.ctx.signal);
-  s.ctx.log.info({ device, fsType: cap.fsType, uuid, userArgs: args }, 'formatted blank device and recorded it');
+  s.ctx.log.info({ resource: s.resource, fsType: cap.fsType, uuid }, 'recorded the format in LINSTOR');
 }
 
 /** A filesystem made by an earlier stage whose record write failed: record it now (best effort). */
@@ -153,14 +158,28 @@ async function recordExisting(deps: NodeServiceDeps, s: Stage, cap: MountCap, pr
   });
 }
 
+/**
+ * Mounts while the record is written (the LINSTOR round trip overlaps the mount). A stage whose
+ * format could not be recorded fails and is unmounted again, so its retry records it.
+ */
+async function mountAndRecord(deps: NodeServiceDeps, s: Stage, cap: MountCap, device: string, record: Promise<void>): Promise<void> {
+  await deps.ops.fs.mkdirp(s.staging);
+  const [mounted, recorded] = await Promise.allSettled([deps.ops.mounter.mount(device, s.staging, cap.fsType, stageMountOptions(cap), s.ctx.signal), record]);
+  if (mounted.status === 'rejected') throw mounted.reason;
+  if (recorded.status === 'rejected') {
+    await deps.ops.mounter.unmount(s.staging, { signal: s.ctx.signal }).catch(() => undefined);
+    throw recorded.reason;
+  }
+}
+
 async function stageFilesystem(deps: NodeServiceDeps, tuning: NodeTuning, s: Stage, cap: MountCap, device: string, drbd: DrbdResourceStatus): Promise<void> {
   userMkfsArgs(cap, s.ctxVol); // bad fs-opts are INVALID_ARGUMENT even when no format is due
   const { decision, probe, history } = await decide(deps, s, cap, device, drbd);
   if (decision.action === 'refuse') throw failedPrecondition(`volume ${s.resource} on ${device}: ${decision.reason}`);
-  if (decision.action === 'format') await formatAndRecord(deps, s, cap, device, probe.read.sizeBytes);
-  else await recordExisting(deps, s, cap, probe, history);
-  await deps.ops.fs.mkdirp(s.staging);
-  await deps.ops.mounter.mount(device, s.staging, cap.fsType, stageMountOptions(cap), s.ctx.signal);
+  if (decision.action === 'format') await format(deps, s, cap, device, probe.read.sizeBytes);
+  const record = decision.action === 'format' ? recordFormat(deps, s, cap, device) : recordExisting(deps, s, cap, probe, history);
+  record.catch(() => undefined); // handled in mountAndRecord; never an unhandled rejection meanwhile
+  await mountAndRecord(deps, s, cap, device, record);
   // A filesystem made a moment ago already spans the device.
   if (!cap.readOnly && decision.action !== 'format') await growIfNeeded(deps, tuning, s, cap.fsType, device);
   const xfsOpts = s.ctxVol[CTX_POST_MOUNT_XFS_OPTS];
