@@ -4,16 +4,13 @@
  * An operator's view of any LINSTOR controller (real or emulated), built on the client:
  * aligned tables by default (sizes in human units, states coloured on a TTY), JSON with --json.
  */
-import { ConfigError, flagValue, formatHelp, parseBool, parseDuration, parseFlags, parsePositiveInt, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
-import { HttpLinstorClient } from '../linstor/http-client.js';
-import { LinstorApiError, LinstorConfigError, LinstorUnavailableError } from '../linstor/errors.js';
-import { linstorConnectionFromEnv, parseEndpoints, hasTlsMaterial, type LinstorConnectionOptions } from '../linstor/options.js';
+import { ConfigError, flagValue, formatHelp, parseBool, parseFlags, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
+import type { HttpLinstorClient } from '../linstor/http-client.js';
 import { hasDrbdLayer } from '../linstor/layers.js';
 import { stringifyLinstorJson } from '../linstor/apicallrc.js';
+import { LINSTOR_CLI_FLAGS, type LinstorCliArgs, describeFailure, linstorCliArgs, linstorCliClient } from './linstor-cli.js';
 import type { LinstorClient } from '../linstor/client.js';
 import type { Node, ResourceWithVolumes, Snapshot, StoragePool } from '../linstor/types.js';
-import { silentLogger } from '../log/logger.js';
-import { systemClock } from '../util/clock.js';
 
 export interface LsIo {
   stdout: { write(s: string): unknown };
@@ -39,14 +36,7 @@ const ALIASES: Record<string, View> = {
   s: 'snapshots',
 };
 
-const LS_FLAGS: readonly FlagSpec[] = [
-  { name: 'json', boolean: true, help: 'print the raw LINSTOR objects as JSON' },
-  { name: 'linstor-endpoint', placeholder: 'URL[,URL...]', help: 'controller(s)', default: 'env LS_CONTROLLERS, else http://127.0.0.1:3370' },
-  { name: 'linstor-skip-tls-verification', boolean: true, help: 'do not verify the controller\'s certificate' },
-  { name: 'bearer-token', placeholder: 'FILE', help: 'bearer token file (env LS_BEARER_TOKEN_FILE)' },
-  { name: 'linstor-request-timeout', placeholder: 'DURATION', help: 'timeout of one LINSTOR request, as for serve', default: '10s' },
-  { name: 'timeout', placeholder: 'MS', help: 'the same in milliseconds (older spelling)' },
-];
+const LS_FLAGS: readonly FlagSpec[] = [{ name: 'json', boolean: true, help: 'print the raw LINSTOR objects as JSON' }, ...LINSTOR_CLI_FLAGS];
 
 export const LS_USAGE = formatHelp(
   `Usage: linstor-csi ls <view> [options]
@@ -63,13 +53,9 @@ LS_USERNAME, LS_PASSWORD (as the Go driver).`,
   LS_FLAGS,
 );
 
-interface LsArgs {
+interface LsArgs extends LinstorCliArgs {
   view: View;
   json: boolean;
-  endpoint?: string;
-  skipTls: boolean;
-  bearerToken?: string;
-  timeoutMs: number;
 }
 
 /** Parses the view and flags; throws ConfigError naming the flag or argument. */
@@ -80,30 +66,8 @@ function parseArgs(argv: readonly string[]): LsArgs {
   const view = (VIEWS as readonly string[]).includes(raw) ? (raw as View) : ALIASES[raw];
   if (view === undefined) throw new ConfigError('<view>', `unknown view "${raw}" (one of: ${VIEWS.join(', ')})`);
   rejectExtraPositionals(parsed, 1);
-  const bool = (name: string): boolean => {
-    const f = flagValue(parsed, name);
-    return f !== undefined && parseBool(f.source, f.value);
-  };
-  const timeout = flagValue(parsed, 'timeout');
-  const requestTimeout = flagValue(parsed, 'linstor-request-timeout');
-  if (timeout && requestTimeout) throw new ConfigError('--timeout', 'give --linstor-request-timeout or --timeout, not both');
-  let timeoutMs = 10_000;
-  if (timeout) timeoutMs = parsePositiveInt(timeout.source, timeout.value);
-  if (requestTimeout) {
-    timeoutMs = parseDuration(requestTimeout.source, requestTimeout.value);
-    if (timeoutMs <= 0) throw new ConfigError(requestTimeout.source, `${requestTimeout.source} must be longer than 0, e.g. 10s`);
-  }
-  const out: LsArgs = {
-    view,
-    json: bool('json'),
-    skipTls: bool('linstor-skip-tls-verification'),
-    timeoutMs,
-  };
-  const endpoint = flagValue(parsed, 'linstor-endpoint');
-  if (endpoint !== undefined) out.endpoint = endpoint.value;
-  const bearerToken = flagValue(parsed, 'bearer-token');
-  if (bearerToken !== undefined) out.bearerToken = bearerToken.value;
-  return out;
+  const json = flagValue(parsed, 'json');
+  return { view, json: json !== undefined && parseBool(json.source, json.value), ...linstorCliArgs(parsed) };
 }
 
 /** Runs `linstor-csi ls …`; returns the exit code (0 ok, 1 controller error, 2 usage). */
@@ -122,18 +86,9 @@ export async function runLs(argv: string[], env: Readonly<Record<string, string 
   }
 
   let client: HttpLinstorClient;
-  let opts: LinstorConnectionOptions;
+  let endpoints: readonly string[];
   try {
-    opts = linstorConnectionFromEnv(env);
-    if (args.endpoint !== undefined) opts.endpoints = parseEndpoints(args.endpoint, hasTlsMaterial(opts));
-    if (opts.endpoints.length === 0) throw new LinstorConfigError('--linstor-endpoint is empty');
-    if (args.skipTls) opts.skipTlsVerify = true;
-    if (args.bearerToken !== undefined) opts.bearerTokenFile = args.bearerToken;
-    opts.timeoutMs = args.timeoutMs;
-    opts.retries = 1;
-    opts.retryBaseDelayMs = 100;
-    opts.userAgent = 'linstor-csi-ls';
-    client = new HttpLinstorClient(opts, { clock: systemClock, logger: silentLogger() });
+    ({ client, endpoints } = linstorCliClient(args, env, 'linstor-csi-ls'));
   } catch (e) {
     io.stderr.write(`linstor-csi ls: ${(e as Error).message}\n`);
     return 2;
@@ -148,26 +103,11 @@ export async function runLs(argv: string[], env: Readonly<Record<string, string 
     }
     return 0;
   } catch (e) {
-    io.stderr.write(`linstor-csi ls: ${describeFailure(e, opts.endpoints)}\n`);
+    io.stderr.write(`linstor-csi ls: ${describeFailure(e, endpoints)}\n`);
     return 1;
   } finally {
     client.close();
   }
-}
-
-function describeFailure(e: unknown, endpoints: readonly string[]): string {
-  if (e instanceof LinstorUnavailableError) {
-    const why = e.failures.map((f) => `${f.endpoint}: ${f.reason}`).join('; ');
-    return `cannot reach the LINSTOR controller (${why || endpoints.join(', ')})`;
-  }
-  if (e instanceof LinstorApiError) {
-    let s = `LINSTOR answered an error (HTTP ${e.status}): ${e.message}`;
-    if (e.cause) s += ` (cause: ${e.cause})`;
-    if (e.correction) s += ` (correction: ${e.correction})`;
-    return s;
-  }
-  if (e instanceof LinstorConfigError) return e.message;
-  return e instanceof Error ? e.message : String(e);
 }
 
 type ViewData = Node[] | StoragePool[] | ResourceWithVolumes[] | Snapshot[];

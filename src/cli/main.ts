@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   emulator: { summary: 'run the embedded LINSTOR emulator (REST API, emulated satellites on loop devices)', load: async () => (await import('./emulator.js')).runEmulator },
   dev: { summary: 'run the emulator and a driver wired to it, for trying things out', load: async () => (await import('./dev.js')).runDev },
   demo: { summary: 'walk through a volume lifecycle on the emulator, step by step', load: async () => (await import('./demo.js')).runDemo },
+  'split-brain': { summary: 'list, show and resolve DRBD split brains (see docs/split-brain.md)', load: async () => (await import('./split-brain.js')).runSplitBrain },
   ls: { summary: 'list LINSTOR nodes, storage-pools, resources, volumes or snapshots', load: async () => {
     const { runLs } = await import('./ls.js');
     return (argv, env, io) => runLs(argv, env, { stdout: io.stdout, stderr: io.stderr, isTTY: Boolean(io.stdout.isTTY) });

@@ -20,6 +20,7 @@ import { paginate } from './pagination.js';
 import { type Layer, parseMutableParameters, parseParameters } from './parameters.js';
 import { PROP_FS_TYPE, PROP_PROVISIONED_BY, PROP_VOLUME_MODE } from './props.js';
 import { kibToBytes } from './sizes.js';
+import { SplitBrainTracker, detectSplitBrain } from '../split-brain/detect.js';
 import { volumeCondition } from './volume-condition.js';
 import { VOLUME_NUMBER, isHidden, publishedNodes, requireVolume, requireVolumeId, viewResources } from './volumes.js';
 
@@ -27,8 +28,16 @@ function sizeOf(rd: ResourceDefinition): number {
   return rd.volume_definitions?.find((v) => (v.volume_number ?? 0) === VOLUME_NUMBER)?.size_kib ?? 0;
 }
 
-function status(resources: readonly ResourceWithVolumes[]): { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } } {
-  return { published_node_ids: publishedNodes(resources), volume_condition: volumeCondition(resources, VOLUME_NUMBER) };
+// When each split brain was first seen by this controller (LINSTOR does not record it).
+const trackers = new WeakMap<ControllerDeps, SplitBrainTracker>();
+
+function status(deps: ControllerDeps, resources: readonly ResourceWithVolumes[]): { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } } {
+  let tracker = trackers.get(deps);
+  if (!tracker) trackers.set(deps, (tracker = new SplitBrainTracker()));
+  const sb = detectSplitBrain(resources);
+  const rd = resources[0]?.name;
+  const [seen] = tracker.observe(sb ? [sb] : [], deps.clock.now(), rd !== undefined ? [rd] : []);
+  return { published_node_ids: publishedNodes(resources), volume_condition: volumeCondition(resources, VOLUME_NUMBER, seen?.since) };
 }
 
 export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest__Output, ctx: CallContext): Promise<ListVolumesResponse> {
@@ -49,7 +58,7 @@ export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest_
   return {
     entries: page.items.map((rd) => ({
       volume: { volume_id: rd.name, capacity_bytes: kibToBytes(sizeOf(rd)) },
-      status: status(byRd.get(rd.name.toLowerCase()) ?? []),
+      status: status(deps, byRd.get(rd.name.toLowerCase()) ?? []),
     })),
     next_token: page.nextToken,
   };
@@ -60,7 +69,7 @@ export async function getVolume(deps: ControllerDeps, req: ControllerGetVolumeRe
   const [v, resources] = await Promise.all([requireVolume(deps.linstor, id, ctx), viewResources(deps.linstor, id, ctx)]);
   return {
     volume: { volume_id: v.rd.name, capacity_bytes: kibToBytes(v.vd?.size_kib ?? 0) },
-    status: status(resources),
+    status: status(deps, resources),
   };
 }
 

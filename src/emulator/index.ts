@@ -12,6 +12,7 @@ import { Control, type EmulatorControl, registerControl } from './control.js';
 import type { ProviderKind } from './providers.js';
 import { Core } from './core.js';
 import { Router } from './http.js';
+import { register as registerCatalog } from './routes/catalog.js';
 import { register as registerController } from './routes/controller.js';
 import { register as registerNodes } from './routes/nodes.js';
 import { register as registerRds } from './routes/rds.js';
@@ -102,6 +103,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatorHand
   const control = new Control(core);
   registerControl(router, control);
   registerController(router, core);
+  registerCatalog(router, core);
   registerNodes(router, core);
   registerRgs(router, core);
   registerRds(router, core);

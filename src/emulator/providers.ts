@@ -4,12 +4,8 @@
  * clone, snapshots only on a reflink-capable filesystem (the pool still lists
  * supports_snapshots: true), and may shrink a volume definition; LVM_THIN refuses shrinking.
  */
-import { MASK_ERROR } from '../linstor/apicallrc.js';
 import type { Core } from './core.js';
 import { type PoolRec, type RdRec, findPool, isDiskless, rscPool } from './state.js';
-
-/** consts.json FAIL_INVLD_STOR_DRIVER (221): the clone refusal's code (modelled; status and message are measured). */
-export const FAIL_INVLD_STOR_DRIVER = MASK_ERROR | 221n;
 
 export const PROVIDER_KINDS = ['LVM_THIN', 'LVM', 'FILE_THIN', 'FILE', 'ZFS_THIN', 'ZFS'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];

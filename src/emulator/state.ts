@@ -56,6 +56,8 @@ export interface RgRec {
   props: Props;
   selectFilter: SelectFilter;
   peerSlots?: number;
+  /** Volume groups (POST /v1/resource-groups/{rg}/volume-groups). */
+  vgs?: { nr: number; uuid: string; props: Props }[];
 }
 
 export interface VdRec {
@@ -67,6 +69,23 @@ export interface VdRec {
   minor: number;
   /** Backing file, relative to the state dir; present while the volume has data. */
   file?: string;
+  /** Set while the replicas hold diverging data (partition or split brain); see replication.ts. */
+  split?: VolSplit;
+}
+
+/**
+ * Diverged copies of one volume. Every online diskful node holding the volume maps to the copy
+ * (backing file) its writes go to; `base` is the bytes at the moment the copies forked, so each
+ * copy's changes (DRBD's out-of-sync blocks) can be counted.
+ */
+export interface VolSplit {
+  /** Upper-case node name → backing file (relative), for every diskful node. */
+  files: Record<string, string>;
+  base: string;
+  /** Copies that started a new data generation (had a Primary while cut off). */
+  diverged: string[];
+  /** Copies whose side was Primary at the moment of the fork (DRBD's "older primary"). */
+  primaryAtFork: string[];
 }
 
 /** Emulated DRBD state of one resource on one node. */
@@ -79,6 +98,10 @@ export interface DrbdRec {
   quorumLost: boolean;
   /** Set when the node returns from offline: the replica is Outdated until the emulated resync ends. */
   resyncUntil?: number;
+  /** `connect --discard-my-data` was given: on the next handshake this node is the split-brain victim. */
+  discardMyData?: boolean;
+  /** Peers (upper-case) this node dropped after detecting a split brain, with the epoch ms. */
+  splitBrain?: Record<string, number>;
 }
 
 export interface RscRec {
@@ -139,6 +162,10 @@ export interface EmuState {
   rgs: RgRec[];
   rds: RdRec[];
   snapshots: SnapRec[];
+  /** Key-value store instances (name → props). */
+  kvs?: Record<string, Props>;
+  /** Network partition of the nodes (control API): nodes in different groups cannot reach each other. */
+  partition?: string[][];
 }
 
 export const DISKLESS_POOL = 'DfltDisklessStorPool';

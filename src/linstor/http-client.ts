@@ -34,7 +34,7 @@ import type {
   StoragePoolsApi,
   VolumeDefinitionsApi,
 } from './client.js';
-import { WARN_NOT_FOUND, describeRetCode, errorsOf, isApiCallRcList, isInfo, isWarning, retCodeIs } from './apicallrc.js';
+import { WARN_NOT_FOUND, codeOf, describeRetCode, errorsOf, isApiCallRcList, isInfo, isWarning, retCodeIs } from './apicallrc.js';
 import { LinstorApiError } from './errors.js';
 import type { LinstorConnectionOptions } from './options.js';
 import { HttpTransport, seg, type HttpMethod, type QueryValue, type RawResponse, type ReadBackOutcome } from './transport.js';
@@ -395,7 +395,7 @@ function reqOpts(o: RequestOptions | undefined): { signal?: AbortSignal; timeout
 }
 
 function isNotFoundish(e: ApiCallRc): boolean {
-  const c = Number(BigInt.asUintN(64, e.ret_code) & 0x7fffn);
+  const c = codeOf(e.ret_code);
   return c >= 300 && c <= 399;
 }
 

@@ -54,6 +54,7 @@ export function statsHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
         drbd,
         drbdError,
         volume: VOLUME_NUMBER,
+        ...(deps.config.nodeName !== undefined ? { node: deps.config.nodeName } : {}),
       });
       if (condition.abnormal) ctx.log.warn({ path, condition: condition.message }, 'volume condition abnormal');
       if (found.kind === 'unmounted') return { usage: [], volume_condition: condition };

@@ -22,7 +22,8 @@ export function needRd(core: Core, name: string, op = 0n, obj = 0n): RdRec {
 export function needNode(core: Core, name: string, op = 0n, obj = 0n): NodeRec {
   if (!validNodeName(name)) fail(FAIL_INVLD_NODE_NAME, op, obj, `The specified node name '${name}' is invalid.`);
   const n = findNode(core.state, name);
-  if (!n) fail(FAIL_NOT_FOUND_NODE, op, obj, `Node '${name}' not found.`, { obj_refs: { Node: name } });
+  // The real controller's node not-found answers carry no object bits (measured).
+  if (!n) fail(FAIL_NOT_FOUND_NODE, op, 0n, `Node '${name}' not found.`, { obj_refs: { Node: name } });
   return n;
 }
 

@@ -44,11 +44,13 @@ import {
   lowestFree,
   rscPool,
   same,
+  findNode,
   usedMinors,
   uuid,
 } from '../state.js';
 import { int, needRd, needRg } from './common.js';
 import { randomBytes } from 'node:crypto';
+import { rdDeletion, resizedEntries } from '../replies.js';
 
 const LAYERS = new Set(['DRBD', 'LUKS', 'STORAGE', 'NVME', 'WRITECACHE', 'CACHE', 'BCACHE', 'EXOS']);
 /** LINSTOR's volume size limits (VolumeDefinition: 1 KiB … 2^63-1 bytes in KiB). */
@@ -226,14 +228,10 @@ export function register(r: Router, core: Core): void {
           obj_refs: { RscDfn: rd.name },
         });
       }
+      const online = rd.resources.filter((x) => findNode(core.state, x.node)?.online).map((x) => x.node);
       await core.removeRdData(rd);
       core.state.rds = core.state.rds.filter((x) => x !== rd);
-      return [
-        rc(DELETED, MASK_DEL, MASK_RSC_DFN, `Resource definition '${rd.name}' deleted.`, {
-          details: `Resource definition '${rd.name}' UUID was: ${rd.uuid}`,
-          obj_refs: { RscDfn: rd.name },
-        }),
-      ];
+      return rdDeletion(rd.name, rd.uuid, online);
     });
     return rcReply(entries, 200);
   });
@@ -291,6 +289,7 @@ export function register(r: Router, core: Core): void {
           checkSpace(core, rd, size - vd.sizeKib, MASK_MOD, nr);
           vd.sizeKib = size;
           if (vd.file) await core.sats.growFile(vd.file, size);
+          out.push(...resizedEntries(rd.name, nr, rd.resources.filter((x) => findNode(core.state, x.node)?.online).map((x) => x.node)));
         }
       }
       out.push(

@@ -33,6 +33,7 @@ import {
   type RscRec,
   type SelectFilter,
   diskful,
+  findNode,
   findPool,
   findRd,
   findRg,
@@ -45,6 +46,7 @@ import {
 } from '../state.js';
 import { layerStack } from './rds.js';
 import { int, needNode, needRd, needRsc } from './common.js';
+import { resourceDeletion } from '../replies.js';
 
 interface RscCreateBody {
   resource?: { node_name?: string; props?: Props; flags?: string[] };
@@ -360,7 +362,7 @@ export async function deleteRsc(core: Core, rd: RdRec, rsc: RscRec, keepTb: bool
     }
   }
   rd.resources = rd.resources.filter((x) => x !== rsc);
-  const out = [deletedEntry(rd, rsc)];
+  const out = resourceDeletion(rd.name, rsc.node, rsc.uuid, findNode(core.state, rsc.node)?.online ?? false);
   if (diskful(rd).length === 0) {
     // Diskless leftovers (tie-breakers) go with the last diskful replica.
     for (const x of rd.resources.filter(isTieBreaker)) {

@@ -10,8 +10,8 @@ import {
   FAIL_NOT_ENOUGH_NODES,
   INFO_NO_RSC_SPAWNED,
   MASK_CRT,
-  MASK_DEL,
   MASK_MOD,
+  MASK_RSC,
   MASK_RSC_DFN,
   MASK_RSC_GRP,
   MODIFIED,
@@ -23,10 +23,11 @@ import { validRgName } from '../names.js';
 import { candidatePools, eligibleNodes, place } from '../placement.js';
 import { applyPropsModify, type PropsModify } from '../props.js';
 import { rgJson } from '../render.js';
-import { type Props, type SelectFilter, DEFAULT_RG, findRg, same, uuid } from '../state.js';
+import { type Props, type RdRec, type SelectFilter, DEFAULT_RG, findRg, same, uuid } from '../state.js';
 import { int, needRg } from './common.js';
 import { addVd, createRd } from './rds.js';
 import { autoplace, effectiveFilter, finish } from './resources.js';
+import { withBits } from '../replies.js';
 
 function cleanFilter(f: SelectFilter | undefined): SelectFilter {
   const out: SelectFilter = { ...(f ?? {}) };
@@ -65,6 +66,18 @@ function sizeInfo(core: Core, f: SelectFilter): SpaceInfo | undefined {
     if (!best || info.max_vlm_size_in_kib > best.max_vlm_size_in_kib) best = info;
   }
   return best;
+}
+
+/**
+ * Spawn's autoplace as the controller answers it: the pool choice set as a property on the new
+ * resources, and "autoplaced" with the resource-group object bit (measured).
+ */
+function spawnPlacement(core: Core, rd: RdRec, f: SelectFilter): ApiCallRc[] {
+  const placed = autoplace(core, rd, f);
+  const pool = f.storage_pool_list?.[0];
+  const out = pool ? [rc(CREATED, MASK_CRT, MASK_RSC, 'Successfully set property key(s): StorPoolName', { obj_refs: { RscDfn: rd.name } })] : [];
+  for (const e of placed) out.push(/successfully autoplaced/.test(e.message) ? withBits(e, MASK_CRT, MASK_RSC_GRP) : e);
+  return out;
 }
 
 export function register(r: Router, core: Core): void {
@@ -126,18 +139,19 @@ export function register(r: Router, core: Core): void {
     const entries = await core.mutate(() => {
       const name = req.params['rg'] ?? '';
       const g = findRg(core.state, name);
-      if (!g) return [rc(WARN_NOT_FOUND, MASK_DEL, MASK_RSC_GRP, `Resource group '${name}' not found.`, { obj_refs: { RscGrp: name } })];
-      if (same(g.name, DEFAULT_RG)) fail(FAIL_EXISTS_RSC_DFN, MASK_DEL, MASK_RSC_GRP, `The default resource group '${DEFAULT_RG}' cannot be deleted.`);
+      // LINSTOR answers all three outcomes with the CREATE operation bit (measured).
+      if (!g) return [rc(WARN_NOT_FOUND, MASK_CRT, MASK_RSC_GRP, `Resource group '${name}' not found.`, { obj_refs: { RscGrp: name } })];
+      if (same(g.name, DEFAULT_RG)) fail(FAIL_EXISTS_RSC_DFN, MASK_CRT, MASK_RSC_GRP, `The default resource group '${DEFAULT_RG}' cannot be deleted.`);
       const users = core.state.rds.filter((d) => same(d.rg, g.name));
       if (users.length > 0) {
-        fail(FAIL_EXISTS_RSC_DFN, MASK_DEL, MASK_RSC_GRP, `Cannot delete resource group '${g.name}' because it has existing resource definitions.`, {
+        fail(FAIL_EXISTS_RSC_DFN, MASK_CRT, MASK_RSC_GRP, `Cannot delete resource group '${g.name}' because it has existing resource definitions.`, {
           details: `Resource definitions: ${users.map((d) => d.name).join(', ')}`,
           obj_refs: { RscGrp: g.name },
         });
       }
       core.state.rgs = core.state.rgs.filter((x) => x !== g);
       return [
-        rc(DELETED, MASK_DEL, MASK_RSC_GRP, `Resource group '${g.name}' deleted.`, {
+        rc(DELETED, MASK_CRT, MASK_RSC_GRP, `Resource group '${g.name}' deleted.`, {
           details: `Resource group '${g.name}' UUID was: ${g.uuid}`,
           obj_refs: { RscGrp: g.name },
         }),
@@ -174,13 +188,15 @@ export function register(r: Router, core: Core): void {
         },
         ...(int(body.peer_slots) !== undefined ? { drbd_peer_slots: body.peer_slots } : {}),
       });
-      sizes.forEach((s, i) => out.push(addVd(core, rd, i, s, {})));
+      // The real controller lists the volume definitions before the resource definition.
+      out.unshift(...sizes.map((s, i) => addVd(core, rd, i, s, {})));
+      if (sizes.length === 0) out.push(rc(WARN_NOT_FOUND, MASK_CRT, MASK_RSC_DFN, `No volumes have been defined for resource '${rd.name}'`, { obj_refs: { RscDfn: rd.name } }));
       const f = effectiveFilter(core, rd, g.name, body.select_filter ? cleanFilter(body.select_filter) : undefined);
       if (body.definitions_only || f.place_count === undefined) {
         out.push(rc(INFO_NO_RSC_SPAWNED, MASK_CRT, MASK_RSC_DFN, `No resources spawned for resource definition '${rd.name}'.`, { obj_refs: { RscDfn: rd.name } }));
         return out;
       }
-      out.push(...autoplace(core, rd, f));
+      out.push(...spawnPlacement(core, rd, f));
       return finish(core, rd, out);
     });
     return rcReply(entries, 201);
