@@ -62,7 +62,7 @@ function mapAdapterError(e: unknown): CsiError | undefined {
 /** The Controller and GroupController services, snapshots plugged into CreateVolume. */
 async function controllerServices(shared: Shared): Promise<ControllerServices> {
   const [controllerMod, snapshotsMod] = await Promise.all([import('./controller-service/index.js'), import('./controller-service/snapshots/index.js')]);
-  const deps = { ...shared, callStats: currentCallStats };
+  const deps = { ...shared, callStats: currentCallStats, hiddenVolumes: new controllerMod.HiddenVolumes({ linstor: shared.linstor, clock: shared.clock }) };
   const snapshots = snapshotsMod.createSnapshotServices(deps);
   const controller = {
     ...controllerMod.createControllerService({ ...deps, contentSource: snapshots.contentSource, extraCapabilities: snapshots.capabilities }),
@@ -80,6 +80,7 @@ async function nodeService(shared: Shared, nodeOps: NodeOps | undefined): Promis
     config: shared.config,
     ops,
     topology: { nodeProps: async (name, signal) => (await linstor.nodes.get(name, signal ? { signal } : {})).props ?? {} },
+    history: nodeServiceMod.linstorHistoryStore(linstor.resourceDefinitions),
     clock,
     log,
     inflight: shared.inflight,

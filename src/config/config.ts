@@ -38,6 +38,8 @@ export interface Config {
   devicePathTemplate: string;
   deviceWaitTimeoutMs: number;
   maxVolumesPerNode: number;
+  /** The kubelet's root directory: the node service stages and publishes only beneath it. */
+  kubeletDir: string;
   /** How long in-flight calls may run after SIGTERM before the process exits anyway. */
   shutdownTimeoutMs: number;
   /** How long a Probe result (LINSTOR reachable or not) is reused. */
@@ -45,9 +47,15 @@ export interface Config {
   probeTimeoutMs: number;
   /** Where `/metrics` is served; undefined: no metrics. host undefined = every interface. */
   metricsAddress?: { host: string | undefined; port: number };
+  /**
+   * How long ListVolumes may reuse one read of LINSTOR (never past a write of this driver);
+   * 0 or unset = every call reads LINSTOR. See controller-service/volume-listing.ts.
+   */
+  listingCacheMaxAgeMs?: number;
 }
 
 export const DEFAULT_CSI_ENDPOINT = `unix:///var/lib/kubelet/plugins/${DRIVER_NAME}/csi.sock`;
+export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
 export const DEFAULT_DEVICE_PATH_TEMPLATE = '/dev/drbd/by-res/{resource}/{volume}';
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
@@ -64,9 +72,11 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'property-namespace', placeholder: 'NS', help: 'LINSTOR node property namespace holding topology labels', default: 'Aux/topology' },
   { name: 'label-by-storage-pool', boolean: true, help: 'accepted for compatibility with the Go driver; storage-pool topology labels are not emitted', default: 'false' },
   { name: 'device-path-template', placeholder: 'TEMPLATE', help: 'path of a volume\'s DRBD device; {resource} and {volume} are replaced', default: DEFAULT_DEVICE_PATH_TEMPLATE },
+  { name: 'kubelet-dir', placeholder: 'DIR', help: 'the kubelet\'s root directory; staging and target paths must lie beneath it', default: DEFAULT_KUBELET_DIR },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the DRBD device to appear', default: '30s' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
   { name: 'metrics-address', placeholder: '[HOST]:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. :9810 (off unless set)', env: ['METRICS_ADDRESS'] },
+  { name: 'listing-cache-max-age', placeholder: 'DURATION', help: 'how long ListVolumes may reuse one LINSTOR read (never past a write of this driver); changes made outside the driver show within this; 0s = always read', default: '2s' },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish after SIGTERM', default: '30s' },
   { name: 'version', boolean: true, help: 'print the version and exit' },
 ];
@@ -246,9 +256,14 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
   if (node && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(node.value)) {
     throw new ConfigError(node.source, `${node.source} must be a LINSTOR node name (letters, digits, ".", "_", "-"), got "${node.value}"`);
   }
+  const kd = withDefault(parsed, 'kubelet-dir', env);
+  if (!kd.value.startsWith('/') || kd.value.includes('\0') || /\/\.\.?(\/|$)/.test(kd.value) || kd.value.replace(/\/+$/, '') === '') {
+    throw new ConfigError(kd.source, `${kd.source} must be an absolute directory other than / without "." or ".." parts, e.g. ${DEFAULT_KUBELET_DIR}, got "${kd.value}"`);
+  }
   const dwt = withDefault(parsed, 'device-wait-timeout', env);
   const mvpn = withDefault(parsed, 'max-volumes-per-node', env);
   const sdt = withDefault(parsed, 'shutdown-timeout', env);
+  const lcma = withDefault(parsed, 'listing-cache-max-age', env);
   const lbsp = withDefault(parsed, 'label-by-storage-pool', env);
   parseBool(lbsp.source, lbsp.value);
   const cfg: Config = {
@@ -259,11 +274,13 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
     logFormat: format.value,
     propertyNamespace: ns.value.replace(/\/+$/, ''),
     devicePathTemplate: tmpl.value,
+    kubeletDir: kd.value.replace(/\/+$/, ''),
     deviceWaitTimeoutMs: parseDuration(dwt.source, dwt.value),
     maxVolumesPerNode: parsePositiveInt(mvpn.source, mvpn.value),
     shutdownTimeoutMs: parseDuration(sdt.source, sdt.value),
     probeCacheMs: 3000,
     probeTimeoutMs: 2000,
+    listingCacheMaxAgeMs: parseDuration(lcma.source, lcma.value),
   };
   if (node) cfg.nodeName = node.value;
   const metrics = required(parsed, 'metrics-address', env);

@@ -13,7 +13,8 @@ import type { ControllerDeps } from './deps.js';
 import type { GroupReconciler } from './group-reconciler.js';
 import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { isGeneratedResourceGroup, isValidVolumeId } from './naming.js';
-import { PROP_DELETED, PROP_PROVISIONED_BY } from './props.js';
+import { isHiddenOrEmptied } from './hidden-volumes.js';
+import { PROP_DELETED } from './props.js';
 import { isDeleting, isDisklessResource } from './volume-condition.js';
 import { isHidden, requireVolumeId, viewResources } from './volumes.js';
 
@@ -72,6 +73,7 @@ export async function deleteVolume(deps: DeleteVolumeDeps, req: DeleteVolumeRequ
 async function hide(deps: DeleteVolumeDeps, rd: ResourceDefinition, ctx: CallContext): Promise<void> {
   const id = rd.name;
   const o = { signal: ctx.signal };
+  deps.hiddenVolumes?.hiding(id);
   if (!isHidden(rd)) {
     ctx.log.info({ volume: id }, 'volume has snapshots: keeping its resource definition hidden until they are deleted');
     await linstorCall(`hiding volume ${id}`, () => deps.linstor.resourceDefinitions.modify(id, { override_props: { [PROP_DELETED]: 'true' } }, o));
@@ -87,14 +89,6 @@ async function hide(deps: DeleteVolumeDeps, rd: ResourceDefinition, ctx: CallCon
     });
   }
   if (await removeIfNoSnapshots(deps, rd, ctx)) ctx.log.info({ volume: id }, 'no snapshot left: removed the volume');
-}
-
-/**
- * A hidden volume: ours marked deleted, or one the Go driver's DeleteVolume left (provisioned,
- * no volume definitions left), which it removes with the last snapshot too.
- */
-function isHiddenOrEmptied(rd: ResourceDefinition): boolean {
-  return isHidden(rd) || (rd.props?.[PROP_PROVISIONED_BY] !== undefined && (rd.volume_definitions ?? []).length === 0);
 }
 
 /**
@@ -125,6 +119,7 @@ async function removeIfNoSnapshots(deps: DeleteVolumeDeps, rd: ResourceDefinitio
   });
   if (snaps === undefined || snaps.length > 0) return false;
   await linstorCall(`deleting hidden volume ${rdName}`, () => deps.linstor.resourceDefinitions.delete(rdName, o));
+  deps.hiddenVolumes?.removed(rdName);
   const rg = rd.resource_group_name;
   if (rg && isGeneratedResourceGroup(rg)) await deps.groups.deleteIfUnused(rg, ctx);
   return true;

@@ -6,6 +6,7 @@ import type { Clock } from '../util/clock.js';
 import type { CallStatsSource } from '../linstor/call-stats.js';
 import type { LinstorClient } from '../linstor/client.js';
 import type { VolumeHealthMetrics } from '../metrics/port.js';
+import type { HiddenVolumes } from './hidden-volumes.js';
 
 export interface ControllerDeps {
   linstor: LinstorClient;
@@ -17,4 +18,6 @@ export interface ControllerDeps {
   callStats?: CallStatsSource;
   /** Volume conditions for the metrics; absent when metrics are off. */
   metrics?: VolumeHealthMetrics;
+  /** Shared by DeleteVolume and DeleteSnapshot; without it DeleteSnapshot always checks the volume. */
+  hiddenVolumes?: HiddenVolumes;
 }

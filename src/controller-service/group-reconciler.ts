@@ -98,8 +98,37 @@ export class GroupReconciler {
     }
   }
 
-  /** Deletes a generated group if no resource definition uses it any more (best effort). */
-  async deleteIfUnused(name: string, ctx: Pick<CallContext, 'signal' | 'log'>): Promise<boolean> {
+  /** Per group: the delete attempt running, and the one queued behind it. */
+  private readonly groupDeletes = new Map<string, { running?: Promise<boolean>; queued?: Promise<boolean> }>();
+
+  /**
+   * Deletes a generated group if no resource definition uses it any more (best effort).
+   *
+   * Each caller needs one attempt that starts after its own volume is gone. A burst of
+   * DeleteVolume calls of one group would otherwise send one (refused) group delete each, every
+   * one a write LINSTOR serialises with the volume deletes; so callers that arrive while an
+   * attempt runs share a single attempt queued behind it.
+   */
+    deleteIfUnused(name: string, ctx: Pick<CallContext, 'signal' | 'log'>): Promise<boolean> {
+    const key = name.toLowerCase();
+    const slot = this.groupDeletes.get(key) ?? {};
+    this.groupDeletes.set(key, slot);
+    if (slot.queued) return slot.queued;
+    const queued: Promise<boolean> = (slot.running ?? Promise.resolve(false))
+      .then(() => {
+        slot.queued = undefined;
+        slot.running = queued;
+        return this.attemptGroupDelete(name, ctx);
+      })
+      .finally(() => {
+        if (slot.running === queued) slot.running = undefined;
+        if (!slot.running && !slot.queued) this.groupDeletes.delete(key);
+      });
+    slot.queued = queued;
+    return queued;
+  }
+
+  private async attemptGroupDelete(name: string, ctx: Pick<CallContext, 'signal' | 'log'>): Promise<boolean> {
     const key = name.toLowerCase();
     const remembered = this.done.get(key);
     this.forget(name);

@@ -12,23 +12,17 @@ import type {
   ValidateVolumeCapabilitiesResponse,
 } from '../csi/types.js';
 import type { CallContext } from '../csi/handler.js';
-import type { ResourceDefinition, ResourceWithVolumes } from '../linstor/types.js';
+import type { ResourceWithVolumes } from '../linstor/types.js';
 import { checkCapabilities } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';
-import { linstorCall } from '../linstor/csi-errors.js';
-import { paginate } from './pagination.js';
+import { decodeToken, pageRange } from './pagination.js';
 import { type Layer, parseMutableParameters, parseParameters } from './parameters.js';
-import { PROP_FS_TYPE, PROP_PROVISIONED_BY, PROP_VOLUME_MODE } from './props.js';
+import { PROP_FS_TYPE, PROP_VOLUME_MODE } from './props.js';
 import { kibToBytes } from './sizes.js';
 import { SplitBrainTracker, detectSplitBrain } from '../split-brain/detect.js';
 import { type Condition, volumeCondition } from './volume-condition.js';
-import { VOLUME_NUMBER, isHidden, publishedNodes, requireVolume, requireVolumeId, viewResources } from './volumes.js';
-
-function sizeOf(rd: ResourceDefinition): number {
-  return rd.volume_definitions?.find((v) => (v.volume_number ?? 0) === VOLUME_NUMBER)?.size_kib ?? 0;
-}
-
-type VolumeStatus = { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } };
+import type { VolumeListings } from './volume-listing.js';
+import { VOLUME_NUMBER, publishedNodes, requireVolume, requireVolumeId, viewResources } from './volumes.js';
 
 // When each split brain was first seen by this controller (LINSTOR does not record it).
 const trackers = new WeakMap<ControllerDeps, SplitBrainTracker>();
@@ -43,44 +37,26 @@ function conditionOf(deps: ControllerDeps, resources: readonly ResourceWithVolum
   return volumeCondition(resources, VOLUME_NUMBER, seen?.since);
 }
 
-function status(resources: readonly ResourceWithVolumes[], condition: Condition): VolumeStatus {
+function status(
+  resources: readonly ResourceWithVolumes[],
+  condition: Condition,
+): { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } } {
   return { published_node_ids: publishedNodes(resources), volume_condition: { abnormal: condition.abnormal, message: condition.message } };
 }
 
-/**
- * A listing from its start sees every volume: the conditions of all of them go to the metrics
- * (later pages of the same listing would only repeat that work).
- */
-function reportConditions(deps: ControllerDeps, volumes: readonly ResourceDefinition[], byRd: ReadonlyMap<string, ResourceWithVolumes[]>): Map<string, Condition> {
-  const all = new Map<string, Condition>();
-  for (const rd of volumes) all.set(rd.name, conditionOf(deps, byRd.get(rd.name.toLowerCase()) ?? []));
-  deps.metrics?.replaceVolumeConditions('controller', new Map([...all].map(([id, c]) => [id, c.reasons])));
-  return all;
+export interface ListVolumesDeps extends ControllerDeps {
+  listings: VolumeListings;
 }
 
-export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest__Output, ctx: CallContext): Promise<ListVolumesResponse> {
+export async function listVolumes(deps: ListVolumesDeps, req: ListVolumesRequest__Output, ctx: CallContext): Promise<ListVolumesResponse> {
   const max = req.max_entries ?? 0;
   if (max < 0) throw invalidArgument(`max_entries must not be negative, got ${max}`);
-  const o = { signal: ctx.signal };
-  const [rds, resources] = await Promise.all([
-    linstorCall('listing volumes', () => deps.linstor.resourceDefinitions.list({ withVolumeDefinitions: true }, o)),
-    linstorCall('listing resources', () => deps.linstor.resources.view({}, o)),
-  ]);
-  const ours = rds.filter((rd) => rd.props?.[PROP_PROVISIONED_BY] !== undefined && !isHidden(rd) && sizeOf(rd) > 0);
-  const page = paginate(ours, (rd) => rd.name, req.starting_token ?? '', max);
-  const byRd = new Map<string, ResourceWithVolumes[]>();
-  for (const r of resources) {
-    const k = r.name.toLowerCase();
-    byRd.set(k, [...(byRd.get(k) ?? []), r]);
-  }
-  const known = (req.starting_token ?? '') === '' && deps.metrics ? reportConditions(deps, ours, byRd) : undefined;
-  return {
-    entries: page.items.map((rd) => {
-      const rs = byRd.get(rd.name.toLowerCase()) ?? [];
-      return { volume: { volume_id: rd.name, capacity_bytes: kibToBytes(sizeOf(rd)) }, status: status(rs, known?.get(rd.name) ?? conditionOf(deps, rs)) };
-    }),
-    next_token: page.nextToken,
-  };
+  decodeToken(req.starting_token ?? ''); // a bad token is refused before any LINSTOR request
+  const listing = await deps.listings.get(ctx);
+  const page = pageRange(listing.ids, req.starting_token ?? '', max);
+  // A listing from its start covers every volume: their conditions go to the metrics.
+  if ((req.starting_token ?? '') === '') deps.metrics?.replaceVolumeConditions('controller', listing.conditionReasons());
+  return { entries: listing.slice(page.start, page.end, (resources) => status(resources, conditionOf(deps, resources))), next_token: page.nextToken };
 }
 
 export async function getVolume(deps: ControllerDeps, req: ControllerGetVolumeRequest__Output, ctx: CallContext): Promise<ControllerGetVolumeResponse> {

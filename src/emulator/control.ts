@@ -10,7 +10,9 @@ import type { Core } from './core.js';
 import { type ExecResult, runTool } from './drbd.js';
 import { reconcile, reconcileAll } from './replication.js';
 import { type Reply, type Req, type Router, ok } from './http.js';
-import { type ConnState, findNode, findRd, findRsc, isDiskless } from './state.js';
+import { type SeedSpec, SeedError, seedVolumes } from './seed.js';
+import { type ConnState, findNode, findPool, findRd, findRsc, isDiskless } from './state.js';
+import { PROVIDER_KINDS, isProviderKind, type ProviderKind } from './providers.js';
 
 export interface RouteMatch {
   /** HTTP method, e.g. "POST"; any method when omitted or "*". */
@@ -61,6 +63,8 @@ export interface EmulatorControl {
   setConnectionState(rd: string, node: string, state: ConnState | null, peer?: string): Promise<void>;
   /** Marks the resource on `node` as having lost quorum (true) or restores it. */
   setQuorumLost(rd: string, node: string, lost: boolean): Promise<void>;
+  /** Sets the provider kind (and, for FILE/FILE_THIN, reflink support) of a node's storage pool. */
+  setPoolProvider(node: string, pool: string, kind: ProviderKind, reflink?: boolean): Promise<void>;
   /**
    * Cuts the network: nodes in different groups cannot reach each other (nodes not listed form
    * one more group together); null or [] heals it. Reconnecting replicas run DRBD's handshake.
@@ -68,6 +72,8 @@ export interface EmulatorControl {
   setPartition(groups: string[][] | null): Promise<void>;
   requestLog(): Promise<RequestLogEntry[]>;
   clearRequestLog(): Promise<void>;
+  /** Adds `count` volumes in one step, without devices (benchmarks of large clusters); resolves with the count. */
+  seedVolumes(spec: SeedSpec): Promise<number>;
   /** Runs a DRBD tool stand-in command as on `node` (what the bin/ scripts call). */
   drbd(node: string, tool: 'drbdadm' | 'drbdsetup', args: string[]): Promise<ExecResult>;
 }
@@ -166,6 +172,17 @@ export class Control implements EmulatorControl {
     });
   }
 
+  async setPoolProvider(node: string, pool: string, kind: ProviderKind, reflink?: boolean): Promise<void> {
+    if (!isProviderKind(kind)) throw new ControlError(`unknown provider kind '${String(kind)}' (one of ${PROVIDER_KINDS.join(', ')})`);
+    await this.core.mutate(() => {
+      const p = findPool(this.core.state, node, pool);
+      if (!p || p.kind === 'DISKLESS') throw new ControlError(`storage pool '${pool}' on node '${node}' not found`);
+      p.kind = kind;
+      if (reflink === undefined) delete p.reflink;
+      else p.reflink = reflink;
+    });
+  }
+
   async setConnectionState(rd: string, node: string, state: ConnState | null, peer?: string): Promise<void> {
     if (state !== null && !CONN_STATES.includes(state)) throw new ControlError(`unknown connection state '${state}'`);
     await this.core.mutate(() => {
@@ -200,6 +217,16 @@ export class Control implements EmulatorControl {
   async setQuorumLost(rd: string, node: string, lost: boolean): Promise<void> {
     await this.core.mutate(() => {
       this.target(rd, node).rsc.drbd.quorumLost = lost;
+    });
+  }
+
+  async seedVolumes(spec: SeedSpec): Promise<number> {
+    return this.core.mutate(() => {
+      try {
+        return seedVolumes(this.core, spec);
+      } catch (e) {
+        throw e instanceof SeedError ? new ControlError(e.message) : e;
+      }
     });
   }
 
@@ -270,6 +297,11 @@ export function registerControl(r: Router, c: Control): void {
   }));
   r.add('POST', '/emulator/resources/:rd/:node/quorum', wrap(async (req) => {
     await c.setQuorumLost(req.params['rd'] ?? '', req.params['node'] ?? '', body<{ lost?: boolean }>(req).lost === true);
+  }));
+  r.add('POST', '/emulator/seed-volumes', wrap(async (req) => ({ created: await c.seedVolumes(body<SeedSpec>(req)) })));
+  r.add('POST', '/emulator/pools/:node/:pool/provider', wrap(async (req) => {
+    const b = body<{ kind?: string; reflink?: boolean }>(req);
+    await c.setPoolProvider(req.params['node'] ?? '', req.params['pool'] ?? '', (b.kind ?? '') as ProviderKind, b.reflink);
   }));
   r.add('POST', '/emulator/partition', wrap(async (req) => c.setPartition(body<{ groups?: string[][] | null }>(req).groups ?? null)));
   r.add('DELETE', '/emulator/partition', wrap(() => c.setPartition(null)));

@@ -12,6 +12,7 @@
  * - An unreachable controller rejects with `LinstorUnavailableError`.
  * - Every method takes optional `RequestOptions` (abort signal, timeout) last.
  */
+import type { WriteTracker } from './write-tracker.js';
 import type {
   ApiCallRc,
   AutoPlaceRequest,
@@ -249,6 +250,11 @@ export interface LinstorClient {
   readonly volumeDefinitions: VolumeDefinitionsApi;
   readonly resources: ResourcesApi;
   readonly snapshots: SnapshotsApi;
+  /**
+   * This client's writes, for read caches (see write-tracker.ts). A client without it (a test
+   * double) gets no caching: every read goes to LINSTOR.
+   */
+  readonly writes?: WriteTracker;
   /** Releases keep-alive connections. */
   close(): void;
 }

@@ -11,6 +11,7 @@ import { type LinstorApis, linstorApis } from './http-apis.js';
 import type { LinstorConnectionOptions } from './options.js';
 import { LinstorRequests } from './requests.js';
 import { HttpTransport } from './transport.js';
+import type { WriteTracker } from './write-tracker.js';
 
 export interface HttpLinstorClientDeps {
   clock: Clock;
@@ -36,6 +37,10 @@ export class HttpLinstorClient implements LinstorClient {
 
   close(): void {
     this.transport.close();
+  }
+
+  get writes(): WriteTracker {
+    return this.transport.writes;
   }
 }
 

@@ -16,6 +16,7 @@ import { LinstorConfigError, LinstorUnavailableError, type EndpointFailure } fro
 import { Limiter } from './limiter.js';
 import { routeTemplate } from './routes.js';
 import { NO_METRICS, type LinstorMetrics } from '../metrics/port.js';
+import { WriteTracker } from './write-tracker.js';
 import { DEFAULTS, resolveTls, type LinstorConnectionOptions } from './options.js';
 import { backoffDelay, isPreSendErrorCode, isTransientStatus, mayResend, type FailureKind, type RetryPolicy } from './retry.js';
 
@@ -75,6 +76,8 @@ const TOKEN_CACHE_MS = 10_000;
 
 export class HttpTransport {
   readonly endpoints: readonly string[];
+  /** Every non-GET request counts as a write (read caches check it). */
+  readonly writes = new WriteTracker();
   private lastGood = 0;
   private readonly limiter: Limiter;
   private readonly httpAgent: http.Agent;
@@ -144,6 +147,16 @@ export class HttpTransport {
    * RPC, the time until the answer (slot wait, attempts, backoff) counts as the call's LINSTOR time.
    */
   async send(spec: RequestSpec): Promise<RawResponse> {
+    if (spec.method === 'GET') return this.timed(spec);
+    this.writes.begin();
+    try {
+      return await this.timed(spec);
+    } finally {
+      this.writes.end();
+    }
+  }
+
+  private async timed(spec: RequestSpec): Promise<RawResponse> {
     const stats = this.callStats();
     if (stats === undefined) return this.attempts(spec, undefined);
     const replied = { at: 0 };
