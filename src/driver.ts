@@ -12,6 +12,7 @@ import { createIdentityService } from './identity/index.js';
 import { createLinstorClient, LinstorApiError, LinstorUnavailableError, type LinstorClient } from './linstor/index.js';
 import type { Logger } from './log/logger.js';
 import type { NodeOps } from './node-ops/index.js';
+import type { HaKube, RunningHaAgent } from './ha/index.js';
 import { InFlight } from './server/inflight.js';
 import { startCsiServer, type CsiServer } from './server/server.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -22,11 +23,15 @@ export interface DriverDeps {
   /** Overrides for tests; built from the config otherwise. */
   linstor?: LinstorClient;
   nodeOps?: NodeOps;
+  /** The HA agent's Kubernetes port (tests); built from the config otherwise. */
+  haKube?: HaKube;
 }
 
 export interface RunningDriver {
   server: CsiServer;
   linstor: LinstorClient;
+  /** The HA agent, when --ha is on. */
+  ha?: RunningHaAgent;
   /** Drains calls for up to `graceMs`, closes the socket and the LINSTOR connections. */
   stop(graceMs: number): Promise<{ drained: boolean }>;
 }
@@ -105,10 +110,25 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
   });
   log.info({ mode: config.mode, node: config.nodeName, linstor: config.linstor.endpoints }, 'driver started');
 
+  // The HA agent is loaded only when enabled: @kubernetes/client-node is large.
+  let ha: RunningHaAgent | undefined;
+  if (config.ha && nodeOps && config.nodeName) {
+    try {
+      const { startHaAgent } = await import('./ha/index.js');
+      ha = await startHaAgent({ config: config.ha, nodeName: config.nodeName, drbd: nodeOps.drbd, clock, log, ...(deps.haKube ? { kube: deps.haKube } : {}) });
+    } catch (e) {
+      await server.shutdown(0);
+      linstor.close();
+      throw e;
+    }
+  }
+
   return {
     server,
     linstor,
+    ...(ha ? { ha } : {}),
     async stop(graceMs) {
+      await ha?.stop().catch((e: unknown) => log.warn({ err: e }, 'ha agent did not stop cleanly'));
       const r = await server.shutdown(graceMs);
       linstor.close();
       return r;
