@@ -1,51 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHaAgent } from '../../src/ha/agent.js';
-import type { ClusterSnapshot, HaEvent, ObjectRef } from '../../src/ha/model.js';
-import type { HaDrbd, HaKube } from '../../src/ha/ports.js';
+import type { HaDrbd } from '../../src/ha/ports.js';
+import { FakeKube } from '../helpers/ha-fake-kube.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { DrbdResourceStatus } from '../../src/node-ops/drbd-status.js';
 import { cluster, lostA, SETTINGS, status, T0 } from './ha-fixtures.js';
-
-class FakeKube implements HaKube {
-  calls: string[] = [];
-  events: HaEvent[] = [];
-  isSynced = true;
-  failing = false;
-  constructor(public snap: ClusterSnapshot) {}
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  synced(): boolean {
-    return this.isSynced;
-  }
-  snapshot(): ClusterSnapshot {
-    return this.snap;
-  }
-  onChange(): void {}
-  private async call(what: string): Promise<void> {
-    if (this.failing) throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
-    this.calls.push(what);
-  }
-  taintNode(node: string, key: string): Promise<void> {
-    return this.call(`taint ${node} ${key}`);
-  }
-  untaintNode(node: string, key: string): Promise<void> {
-    return this.call(`untaint ${node} ${key}`);
-  }
-  evictPod(p: ObjectRef): Promise<void> {
-    return this.call(`evict ${p.name}`);
-  }
-  forceDeletePod(p: ObjectRef): Promise<void> {
-    return this.call(`delete-pod ${p.name}`);
-  }
-  deleteVolumeAttachment(name: string): Promise<void> {
-    return this.call(`delete-va ${name}`);
-  }
-  async emitEvent(ev: HaEvent): Promise<void> {
-    if (this.failing) throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
-    this.events.push(ev);
-  }
-}
 
 function setup(statuses: () => DrbdResourceStatus[] | Error, snap = cluster()) {
   let now = T0;
