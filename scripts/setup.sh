@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine (as root) for linstor-csi: the node's Linux tools, the npm
 # packages and a build. With --test-tools it also installs what the test suites need:
-# python-linstor, and the pinned upstream tools built with Go (csi-sanity, helm, kustomize).
+# python-linstor, and the pinned upstream tools built with Go (csi-sanity, helm, kustomize, and
+# for test/k8s etcd, kube-apiserver, kube-controller-manager, kubectl and the CSI sidecars),
+# kept in ${LINSTOR_CSI_CACHE:-/var/cache/linstor-csi} so later runs and fresh clones reuse them.
 # Safe to run again: each step skips what is already there.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -44,5 +46,7 @@ if [ "$test_tools" = 1 ]; then
   bash scripts/install-csi-sanity.sh
   say "helm and kustomize"
   bash scripts/install-deploy-tools.sh
+  say "etcd, kube-apiserver, kube-controller-manager, kubectl and the CSI sidecars (first time: ~25 min)"
+  bash scripts/install-k8s-tools.sh
 fi
 say "setup done"

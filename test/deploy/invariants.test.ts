@@ -29,16 +29,13 @@ import {
   type PodSpec,
   type Rendering,
 } from './render.js';
+import { sidecarPins } from '../helpers/chart-pins.js';
 
-const SIDECAR_PINS: Record<string, string> = {
-  'csi-provisioner': 'v6.3.0',
-  'csi-attacher': 'v4.12.0',
-  'csi-snapshotter': 'v8.6.0',
-  'csi-resizer': 'v2.2.1',
-  'csi-node-driver-registrar': 'v2.17.0',
-  livenessprobe: 'v2.19.0',
-  'csi-external-health-monitor-controller': 'v0.18.0',
-};
+// The pins are written once, in the chart's values; every rendering must carry them.
+const SIDECAR_PINS = sidecarPins();
+for (const image of ['csi-provisioner', 'csi-attacher', 'csi-snapshotter', 'csi-resizer', 'csi-node-driver-registrar', 'livenessprobe']) {
+  if (!SIDECAR_PINS.has(image)) throw new Error(`values.yaml pins no ${image} under sidecars`);
+}
 
 function flag(c: Container, name: string): string | undefined {
   const prefix = `--${name}=`;
@@ -223,7 +220,7 @@ test('every image is pinned to a release tag (and the sidecars to the chosen rel
       assert.ok(tag, `${where}: image ${image} has no tag`);
       assert.ok(/^v?\d+\.\d+\.\d+/.test(tag as string), `${where}: image ${image} is not pinned to a release tag`);
       const base = (m?.groups?.repo as string).split('/').pop() as string;
-      const pin = SIDECAR_PINS[base];
+      const pin = SIDECAR_PINS.get(base)?.tag;
       if (pin) assert.is(tag, pin, `${where}: ${base} pinned to ${tag}, expected ${pin}`);
       else {
         assert.is(base, 'linstor-csi', `${where}: unexpected image ${image}`);
