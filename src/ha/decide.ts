@@ -247,6 +247,9 @@ function decidePeer(inp: PeerInput, idx: ClusterIndex, statuses: ReadonlyMap<str
   if (chk.state === 'waiting') return { ...base, outcome: 'waiting', message: `${peer} unreachable, failing over in ${Math.ceil(chk.remainingMs)} ms unless it returns`, actions: [] };
   if (chk.state === 'refused') {
     const msg = `not failing over ${inp.pv.name} from node ${peer}: ${chk.message}`;
+    // Cut off from every peer, this node is most likely the lost one: its view is not news for the cluster.
+    const isolated = !st.connections.some((c) => c.connectionState === 'Connected');
+    if (isolated && chk.code !== 'no-tie-breaker') return { ...base, outcome: 'refused', code: chk.code, message: `${msg} (this node reaches no peer)`, actions: [] };
     const evs = [...pvcEvent(pvc, 'Warning', 'FailoverRefused', msg), ...inp.users.map((p) => podEvent(p, 'Warning', 'FailoverRefused', msg))];
     return { ...base, outcome: 'refused', code: chk.code, message: msg, actions: evs };
   }

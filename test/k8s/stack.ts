@@ -45,6 +45,8 @@ export interface Stack {
   kc: Cluster['kc'];
   objects: KubernetesObjectApi;
   linstor: LinstorClient;
+  /** The emulator's URL (LINSTOR REST API and its /emulator control API). */
+  linstorUrl: string;
   kubelets: Map<string, Kubelet>;
   /** The dev process (emulator + drivers). */
   dev: Proc;
@@ -57,7 +59,7 @@ export interface Stack {
 }
 
 /** `linstor-csi dev` with the three node drivers; resolves once it printed "ready". */
-async function startDev(dir: string): Promise<{ proc: Proc; url: string; sockets: Map<string, string> }> {
+async function startDev(dir: string, extraArgs: string[] = []): Promise<{ proc: Proc; url: string; sockets: Map<string, string> }> {
   const stateDir = join(dir, 'dev');
   const proc = await startProc(dir, 'linstor-csi-dev', process.execPath, [
     join(ROOT, 'bin', 'linstor-csi.js'),
@@ -68,6 +70,7 @@ async function startDev(dir: string): Promise<{ proc: Proc; url: string; sockets
     '--pool-size=8GiB',
     '--log-format=json',
     '--log-level=info',
+    ...extraArgs,
   ]);
   let exited = false;
   proc.exited.then(() => (exited = true));
@@ -167,7 +170,12 @@ async function startSnapshotController(cluster: Cluster, dir: string, groupSnaps
   ]);
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Extra `linstor-csi dev` flags, made once the control plane runs (e.g. a kubeconfig for the HA agent). */
+  devArgs?: (cluster: Cluster) => Promise<string[]>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const cluster = await startCluster();
   const dir = cluster.dir;
   const procs: Proc[] = [];
@@ -187,7 +195,7 @@ export async function startStack(): Promise<Stack> {
     for (const f of (await readdir(SNAPSHOT_CRDS)).filter((f) => f.endsWith('.yaml')).sort()) {
       await cluster.kubectl(['apply', '--server-side', '-f', join(SNAPSHOT_CRDS, f)]);
     }
-    const started = await startDev(dir);
+    const started = await startDev(dir, (await opts.devArgs?.(cluster)) ?? []);
     dev = started.proc;
     linstor = createLinstorClient({ endpoints: [started.url], timeoutMs: 30_000, maxConcurrency: 8 }, { clock: systemClock, logger: silentLogger() });
     for (const n of NODES) {
@@ -217,6 +225,7 @@ export async function startStack(): Promise<Stack> {
       kc: cluster.kc,
       objects: KubernetesObjectApi.makeApiClient(cluster.kc),
       linstor,
+      linstorUrl: started.url,
       kubelets,
       dev,
       sidecars: procs,

@@ -84,6 +84,15 @@ test('IO suspended on this node: refused', () => {
   assert.is(only(p)[0]?.code, 'suspended');
 });
 
+test('a node cut off from every peer refuses quietly (log only): it is most likely the lost one', () => {
+  const st = status('pvc-1', { id: 0, quorum: false, peers: [{ name: 'node-b', id: 1, state: 'Connecting' }, { name: 'node-c', id: 2, state: 'Connecting' }] });
+  const p = decide([st], cluster({ pods: [pod('web-0', { nodeName: 'node-b' })] }), ctx(60_000, [], { localNode: 'node-a', lostSince: new Map([['pvc-1/node-b', T0]]) }));
+  assert.equal(p.actions, []);
+  const v = p.verdicts.find((x) => x.peer === 'node-b');
+  assert.is(v?.code, 'no-quorum');
+  assert.match(v?.message ?? '', /reaches no peer/);
+});
+
 test('quorum off in DRBD but only 1 of 3 replicas reachable: refused, the lost node may still write', () => {
   const st = status('pvc-1', { id: 1, peers: [{ name: 'node-a', id: 0, state: 'Connecting' }, { name: 'node-c', id: 2, state: 'Connecting' }] });
   const p = decide([st], cluster(), ctx(60_000, ['pvc-1']));

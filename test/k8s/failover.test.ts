@@ -1,0 +1,246 @@
+/**
+ * Node loss and failover against a real API server: `linstor-csi dev` runs an HA agent beside
+ * each node's driver, authenticated as the chart's node ServiceAccount (so the real RBAC
+ * authorizer checks the chart's node ClusterRole). A StatefulSet's pod (scheduled and set
+ * Running through the API, as no scheduler or kubelet runs) uses a PVC that the kubelet role
+ * staged and published on the pod's node, with data written; the node is then lost through the
+ * emulator's control API. The real statefulset controller recreates the pod; the test plays
+ * the scheduler and the kubelet on the survivor and finds the data.
+ */
+import { AppsV1Api, CoreV1Api, StorageV1Api, type V1PersistentVolume, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Cluster } from './cluster.js';
+import type { Kubelet, Published } from './kubelet.js';
+import { NS, attach, attachmentName, bound, createPvc, detach, diskful, eventsFor, uniq, until } from './objects.js';
+import { DRIVER, NAMESPACE, RELEASE, type Stack, startStack } from './stack.js';
+
+export const FAILOVER_TIMEOUT_MS = 3000;
+const TAINT = 'drbd.linbit.com/lost-quorum';
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** The admin kubeconfig, impersonating the chart's node ServiceAccount (the SA and its role come with `helm install`). */
+export async function nodeServiceAccountConfig(c: Cluster): Promise<string> {
+  const admin = await readFile(c.kubeconfig, 'utf8');
+  const file = join(c.dir, 'ha-node-sa.kubeconfig');
+  await writeFile(file, admin.replace(/^(- name: user\n  user:\n)/m, `$1    as: system:serviceaccount:${NAMESPACE}:${RELEASE}-node\n`), { mode: 0o600 });
+  return file;
+}
+
+/** `linstor-csi dev` flags that run the HA agent of every node against the cluster. */
+export async function haDevArgs(c: Cluster, timeoutMs = FAILOVER_TIMEOUT_MS): Promise<string[]> {
+  return [`--kubeconfig=${await nodeServiceAccountConfig(c)}`, `--ha-failover-timeout=${timeoutMs}ms`, '--ha-poll-interval=250ms'];
+}
+
+export const setOnline = async (s: Stack, node: string, online: boolean): Promise<void> => {
+  const r = await fetch(`${s.linstorUrl}/emulator/nodes/${node}/online`, { method: 'POST', body: JSON.stringify({ online }) });
+  if (!r.ok) throw new Error(`emulator control: ${node} online=${online}: HTTP ${r.status} ${await r.text()}`);
+};
+
+export interface Workload {
+  name: string;
+  pod: string;
+  pvc: string;
+  pv: V1PersistentVolume;
+  owner: string;
+  survivor: string;
+  uid: string;
+  mounted: Published;
+}
+
+/** A StatefulSet with one replica using claim `pvc` (optionally annotated); its pod. */
+async function statefulSet(s: Stack, name: string, pvc: string, annotations: Record<string, string> = {}): Promise<{ pod: string; uid: string }> {
+  await s.kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
+    namespace: NS,
+    body: {
+      metadata: { name },
+      spec: {
+        serviceName: name,
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name }, annotations },
+          spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: pvc } }] },
+        },
+      },
+    },
+  });
+  const pod = `${name}-0`;
+  const p = await until(`pod ${pod} created by the statefulset controller`, () => s.kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: pod, namespace: NS }), (x) => !!x.metadata?.uid);
+  return { pod, uid: p.metadata?.uid as string };
+}
+
+/** The scheduler's and the kubelet's part: bind the pod to `node` and report it Running. */
+export async function runOn(s: Stack, pod: string, node: string): Promise<void> {
+  const core = s.kc.makeApiClient(CoreV1Api);
+  await core.createNamespacedPodBinding({ name: pod, namespace: NS, body: { metadata: { name: pod }, target: { kind: 'Node', name: node } } });
+  const now = new Date().toISOString();
+  await core.patchNamespacedPodStatus(
+    { name: pod, namespace: NS, body: { status: { phase: 'Running', startTime: now, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } } },
+    mergePatch,
+  );
+}
+
+async function writeSynced(path: string, data: string): Promise<void> {
+  const fh = await open(path, 'w');
+  await fh.writeFile(data);
+  await fh.sync();
+  await fh.close();
+}
+
+/** A PVC of `storageClass` (2 replicas), a StatefulSet pod on its first diskful node, the volume mounted there with data. */
+export async function workload(s: Stack, storageClass: string, annotations: Record<string, string> = {}): Promise<Workload> {
+  const name = uniq('db');
+  const pvc = `data-${name}`;
+  await createPvc(s, { name: pvc, storageClass });
+  const { pv } = await bound(s, pvc);
+  const [owner, survivor] = (await diskful(s, pv.spec?.csi?.volumeHandle as string)) as [string, string];
+  assert.ok(owner && survivor, 'two diskful replicas');
+  const { pod, uid } = await statefulSet(s, name, pvc, annotations);
+  await runOn(s, pod, owner);
+  await attach(s, pv, owner);
+  const k = s.kubelets.get(owner) as Kubelet;
+  await k.stage(pv);
+  const mounted = await k.publish(pv, { name: pod, namespace: NS, uid });
+  await writeSynced(join(mounted.targetPath, 'data.txt'), `written by ${pod} on ${owner}\n`);
+  return { name, pod, pvc, pv, owner, survivor, uid, mounted };
+}
+
+/** The node dies: offline in the emulator (DRBD connections to it lost, no quorum there), its mounts gone as after a crash. */
+export async function loseNode(s: Stack, w: Workload): Promise<void> {
+  await setOnline(s, w.owner, false);
+  execFileSync('umount', [w.mounted.targetPath]);
+  execFileSync('umount', [w.mounted.stagingPath]);
+}
+
+/** The node is back; its kubelet cleans up what it remembers (already unmounted). */
+async function nodeBack(s: Stack, w: Workload): Promise<void> {
+  await setOnline(s, w.owner, true);
+  const k = s.kubelets.get(w.owner) as Kubelet;
+  await k.unpublish(w.pv, w.mounted).catch(() => undefined);
+  await k.unstage(w.pv).catch(() => undefined);
+}
+
+const taints = async (s: Stack, node: string): Promise<string[]> => ((await s.kc.makeApiClient(CoreV1Api).readNode({ name: node })).spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`);
+const podUid = async (s: Stack, pod: string): Promise<string | undefined> =>
+  (await s.kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: pod, namespace: NS }).catch(() => undefined))?.metadata?.uid;
+const attachmentExists = async (s: Stack, w: Workload, node: string): Promise<boolean> =>
+  (await s.kc.makeApiClient(StorageV1Api).listVolumeAttachment()).items.some((v) => v.metadata?.name === attachmentName(w.pv.spec?.csi?.volumeHandle as string, node));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Nothing happened for the timeout plus a margin: no taint, the same pod, the attachment kept. */
+async function assertNoFailover(s: Stack, w: Workload, why: string): Promise<void> {
+  await sleep(FAILOVER_TIMEOUT_MS + 3000);
+  assert.equal(await taints(s, w.owner), [], `${why}: ${w.owner} not tainted`);
+  assert.is(await podUid(s, w.pod), w.uid, `${why}: pod ${w.pod} not deleted`);
+  assert.ok(await attachmentExists(s, w, w.owner), `${why}: the VolumeAttachment on ${w.owner} kept`);
+}
+
+/** Removes the workload and detaches the volume from `attachedOn` (csi-attacher does the detach). */
+async function cleanup(s: Stack, w: Workload, attachedOn: string): Promise<void> {
+  await s.kc.makeApiClient(AppsV1Api).deleteNamespacedStatefulSet({ name: w.name, namespace: NS }).catch(() => undefined);
+  await s.kc.makeApiClient(CoreV1Api).deleteNamespacedPod({ name: w.pod, namespace: NS, gracePeriodSeconds: 0 }).catch(() => undefined);
+  await detach(s, w.pv, attachedOn);
+}
+
+const test = suite<{ s: Stack }>('failover');
+
+test.before(async (ctx) => {
+  const t0 = Date.now();
+  ctx.s = await startStack({ devArgs: (c) => haDevArgs(c) });
+  // A class whose volumes have two replicas and no tie-breaker: no quorum is possible.
+  await ctx.s.kc.makeApiClient(StorageV1Api).createStorageClass({
+    body: {
+      metadata: { name: 'linstor-no-tiebreaker' },
+      provisioner: DRIVER,
+      volumeBindingMode: 'Immediate',
+      parameters: {
+        'linstor.csi.linbit.com/placementCount': '2',
+        'linstor.csi.linbit.com/storagePool': 'pool1',
+        'csi.storage.k8s.io/fstype': 'ext4',
+        'property.linstor.csi.linbit.com/DrbdOptions/auto-add-quorum-tiebreaker': 'false',
+      },
+    },
+  });
+  console.log(`  failover: stack with HA agents up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+});
+test.after(async (ctx) => {
+  await ctx.s?.stop();
+});
+
+test('node lost: tainted, pod deleted, VolumeAttachment deleted, Events; the data is there on the survivor; node back: taint removed', async ({ s }) => {
+  const w = await workload(s, 'linstor-immediate');
+  const core = s.kc.makeApiClient(CoreV1Api);
+  await loseNode(s, w);
+  const lostAt = Date.now();
+  const budget = FAILOVER_TIMEOUT_MS + 5000;
+  await until(`${w.owner} tainted ${TAINT}`, () => taints(s, w.owner), (t) => t.includes(`${TAINT}:NoSchedule`), budget);
+  await until(`pod ${w.pod} (uid ${w.uid}) deleted`, () => podUid(s, w.pod), (u) => u !== w.uid, budget);
+  await until(`VolumeAttachment of ${w.owner} deleted`, () => attachmentExists(s, w, w.owner), (e) => !e, budget);
+  const tookMs = Date.now() - lostAt;
+  assert.ok(tookMs >= FAILOVER_TIMEOUT_MS, `not before the failover timeout (${tookMs} ms)`);
+  const podEvents = await eventsFor(s, w.pod);
+  assert.ok(podEvents.some((e) => e.reason === 'FailoverEvicted' && /grace period 0/.test(e.message ?? '')), JSON.stringify(podEvents));
+  const pvcEvents = await eventsFor(s, w.pvc);
+  assert.ok(pvcEvents.some((e) => e.reason === 'FailoverEvicted'), JSON.stringify(pvcEvents));
+  assert.ok(pvcEvents.some((e) => e.reason === 'FailoverDetached'), JSON.stringify(pvcEvents));
+
+  // The statefulset controller recreates the pod; it goes to the survivor, where the data is.
+  const fresh = await until(`pod ${w.pod} recreated`, () => core.readNamespacedPod({ name: w.pod, namespace: NS }), (p) => !!p.metadata?.uid && p.metadata.uid !== w.uid);
+  await runOn(s, w.pod, w.survivor);
+  await attach(s, w.pv, w.survivor);
+  const k = s.kubelets.get(w.survivor) as Kubelet;
+  await k.stage(w.pv);
+  const p = await k.publish(w.pv, { name: w.pod, namespace: NS, uid: fresh.metadata?.uid as string });
+  assert.is(await readFile(join(p.targetPath, 'data.txt'), 'utf8'), `written by ${w.pod} on ${w.owner}\n`);
+
+  // The lost node returns: once connected and UpToDate again, its own agent removes the taint.
+  await nodeBack(s, w);
+  await until(`taint removed from ${w.owner}`, () => taints(s, w.owner), (t) => !t.some((x) => x.startsWith(TAINT)), 30_000);
+  await k.unpublish(w.pv, p);
+  await k.unstage(w.pv);
+  await cleanup(s, w, w.survivor);
+});
+
+test('2 replicas without tie-breaker: no failover, and an Event saying why', async ({ s }) => {
+  const w = await workload(s, 'linstor-no-tiebreaker');
+  await loseNode(s, w);
+  await assertNoFailover(s, w, 'no tie-breaker');
+  const ev = await eventsFor(s, w.pvc);
+  assert.ok(ev.some((e) => e.reason === 'FailoverRefused' && /no tie-breaker/.test(e.message ?? '')), JSON.stringify(ev));
+  await nodeBack(s, w);
+  await cleanup(s, w, w.owner);
+});
+
+test('a pod annotated drbd.linbit.com/ignore-fail-over: nothing happens', async ({ s }) => {
+  const w = await workload(s, 'linstor-immediate', { 'drbd.linbit.com/ignore-fail-over': '' });
+  await loseNode(s, w);
+  await assertNoFailover(s, w, 'opt-out');
+  assert.not.ok((await eventsFor(s, w.pod)).some((e) => /^Failover/.test(e.reason ?? '')), 'no failover Event on the opted-out pod');
+  await nodeBack(s, w);
+  await cleanup(s, w, w.owner);
+});
+
+test('a blip shorter than the failover timeout: nothing happens', async ({ s }) => {
+  const w = await workload(s, 'linstor-immediate');
+  await setOnline(s, w.owner, false);
+  await sleep(FAILOVER_TIMEOUT_MS / 3);
+  await setOnline(s, w.owner, true);
+  await assertNoFailover(s, w, 'blip');
+  const k = s.kubelets.get(w.owner) as Kubelet;
+  await k.unpublish(w.pv, w.mounted);
+  await k.unstage(w.pv);
+  await cleanup(s, w, w.owner);
+});
+
+test('the HA agents were never refused by the RBAC authorizer', async ({ s }) => {
+  const log = await readFile(s.dev.logFile, 'utf8');
+  const refused = log.split('\n').filter((l) => /forbidden/i.test(l) && /"component":"ha"|ha:/.test(l));
+  assert.equal(refused, []);
+  assert.match(log, /ha agent started/);
+});
+
+test.run();
