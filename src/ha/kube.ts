@@ -116,18 +116,20 @@ export function createKubeAdapter(o: KubeAdapterOptions): HaKube {
     for (const l of listeners) l();
   };
 
+  // The informer reports a failed list or watch through its ERROR callback (start() still
+  // resolves); it then stays down until started again, which the ERROR handler schedules.
+  const failed = new Set<string>();
   const startOne = async (name: string, inf: AnyInformer): Promise<void> => {
-    while (!stopped) {
-      try {
-        await inf.start();
-        synced.add(name);
-        changed();
-        return;
-      } catch (e) {
-        if (stopped) return;
-        o.log.warn({ informer: name, err: (e as Error).message }, 'ha: cannot list from the Kubernetes API; retrying');
-        await o.clock.sleep(restartDelay, ac.signal).catch(() => undefined);
-      }
+    if (stopped) return;
+    failed.delete(name);
+    await inf.start().catch((e: unknown) => {
+      failed.add(name);
+      o.log.warn({ informer: name, err: (e as Error).message }, 'ha: cannot list from the Kubernetes API; retrying');
+      void o.clock.sleep(restartDelay, ac.signal).then(() => startOne(name, inf), () => undefined);
+    });
+    if (!failed.has(name) && !stopped) {
+      synced.add(name);
+      changed();
     }
   };
 
@@ -135,8 +137,9 @@ export function createKubeAdapter(o: KubeAdapterOptions): HaKube {
     for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const) inf.on(verb, changed);
     inf.on(k8s.ERROR, (err?: unknown) => {
       synced.delete(name);
+      failed.add(name);
       if (stopped) return;
-      o.log.warn({ informer: name, err: err instanceof Error ? err.message : String(err) }, 'ha: watch failed; relisting');
+      o.log.warn({ informer: name, err: err instanceof Error ? err.message : String(err) }, 'ha: list or watch failed; not acting on this cache until it is listed again');
       void o.clock.sleep(restartDelay, ac.signal).then(() => startOne(name, inf), () => undefined);
     });
   }
