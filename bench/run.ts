@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark and prints one JSON document on stdout.
-// Usage: npm run bench [-- name ...]   names: startup linstor-client emulator controller node snapshots
+// Usage: npm run bench [-- name ...]   names: startup linstor-client emulator controller node snapshots failover
 type Bench = () => Promise<Record<string, number>>;
 
 const benches: Record<string, () => Promise<Bench>> = {
@@ -9,6 +9,8 @@ const benches: Record<string, () => Promise<Bench>> = {
   controller: async () => (await import('./controller.js')).benchController,
   node: async () => (await import('./node.js')).benchNode,
   snapshots: async () => (await import('./snapshots.js')).benchSnapshots,
+  // Needs the Kubernetes tools of the k8s suite (scripts/setup.sh --test-tools).
+  failover: async () => (await import('./failover.js')).benchFailover,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
