@@ -1,14 +1,15 @@
 /**
- * The HA agent loop: every poll interval (and on any informer change) it reads the local DRBD
- * state, asks `decide()` what to do and carries the actions out. A failing read or call is
- * logged and retried on the next pass; nothing is acted on without a fresh DRBD status and
- * synced informers.
+ * The HA agent loop: every poll interval (and soon after any informer change) it reads the
+ * local DRBD state, asks `decide()` what to do and has the executor carry it out. A failing
+ * read or call is logged and retried on the next pass; nothing is acted on without a fresh
+ * DRBD status and synced informers.
  */
 import type { Logger } from '../log/logger.js';
 import type { DrbdResourceStatus } from '../node-ops/drbd-status.js';
 import type { Clock } from '../util/clock.js';
-import { decide, trackLost, type Action, type Plan, type Verdict } from './decide.js';
-import { LOST_QUORUM_TAINT, type HaSettings } from './model.js';
+import { decide, trackLost, type Plan } from './decide.js';
+import { ActionExecutor } from './executor.js';
+import type { HaSettings } from './model.js';
 import type { HaDrbd, HaKube } from './ports.js';
 import { standAloneSplitBrain, type SplitBrainCheck } from './split-brain.js';
 
@@ -21,6 +22,7 @@ export interface HaAgentDeps {
   drbd: HaDrbd;
   clock: Clock;
   log: Logger;
+  /** The split-brain veto (default: a StandAlone connection between diskful replicas). */
   splitBrain?: SplitBrainCheck;
   /** Same Event again at most this often (default 10 min). */
   eventRepeatMs?: number;
@@ -29,169 +31,110 @@ export interface HaAgentDeps {
 export interface HaAgent {
   /** Starts the poll loop and the reaction to informer changes. */
   start(): void;
-  /** One pass (exported for tests and the loop). */
+  /** One pass; resolves with its plan, or undefined when it could not decide (no DRBD status, caches not synced). */
   pass(): Promise<Plan | undefined>;
   stop(): Promise<void>;
 }
 
-/** Stable key of an event: the volume counters (seconds) change each pass and must not defeat dedup. */
-function eventKey(a: Extract<Action, { kind: 'event' }>): string {
-  const e = a.event;
-  return `${e.target.uid}/${e.reason}/${e.message.replace(/\d+/g, '#')}`;
-}
+/** Informer changes come in bursts (every pod in the cluster): one pass per burst. */
+const BURST_MS = 100;
 
-export function createHaAgent(d: HaAgentDeps): HaAgent {
-  const log = d.log;
-  const splitBrain = d.splitBrain ?? standAloneSplitBrain;
-  const repeatMs = d.eventRepeatMs ?? 600_000;
-  let lostSince = new Map<string, number>();
-  const emitted = new Map<string, number>();
-  const logged = new Map<string, string>();
-  const done = new Map<string, number>();
-  let statusFailing = false;
+class Agent implements HaAgent {
+  private lostSince = new Map<string, number>();
+  private statusFailing = false;
+  private running: Promise<Plan | undefined> | undefined;
+  private again = false;
+  private loop: Promise<void> | undefined;
+  private burst = false;
+  private readonly ac = new AbortController();
+  private readonly exec: ActionExecutor;
+  private readonly splitBrain: SplitBrainCheck;
 
-  const logVerdict = (v: Verdict): void => {
-    const key = `${v.resource}/${v.peer ?? ''}`;
-    const sig = `${v.outcome}/${v.code ?? ''}`;
-    if (logged.get(key) === sig) return;
-    logged.set(key, sig);
-    const fields = { resource: v.resource, peer: v.peer, outcome: v.outcome, code: v.code };
-    if (v.outcome === 'refused') log.warn(fields, `failover refused: ${v.message}`);
-    else if (v.outcome === 'skipped') log.debug(fields, v.message);
-    else log.info(fields, v.message);
-  };
+  constructor(private readonly d: HaAgentDeps) {
+    this.splitBrain = d.splitBrain ?? standAloneSplitBrain;
+    this.exec = new ActionExecutor(d.kube, d.drbd, d.log, d.eventRepeatMs ?? 600_000, Math.max(2000, d.pollIntervalMs * 3));
+  }
 
-  const run = async (a: Action): Promise<void> => {
-    switch (a.kind) {
-      case 'taint':
-        return d.kube.taintNode(a.node, LOST_QUORUM_TAINT);
-      case 'untaint':
-        return d.kube.untaintNode(a.node, LOST_QUORUM_TAINT);
-      case 'evict':
-        return d.kube.evictPod(a.pod);
-      case 'delete-pod':
-        return d.kube.forceDeletePod(a.pod);
-      case 'delete-attachment':
-        return d.kube.deleteVolumeAttachment(a.name, a.uid);
-      case 'demote':
-        return d.drbd.forceSecondary(a.resource);
-      case 'event':
-        return d.kube.emitEvent(a.event);
-    }
-  };
-
-  /** Mutating actions are not repeated within a short window (the informers may lag behind our own call). */
-  const actionKey = (a: Action): string | undefined => {
-    if (a.kind === 'event') return undefined;
-    if (a.kind === 'evict' || a.kind === 'delete-pod') return `${a.kind}/${a.pod.uid}`;
-    if (a.kind === 'delete-attachment') return `${a.kind}/${a.uid}`;
-    return `${a.kind}/${'node' in a ? a.node : a.resource}`;
-  };
-
-  const execute = async (actions: Action[]): Promise<void> => {
-    const now = d.clock.now();
-    for (const a of actions) {
-      if (a.kind === 'event') {
-        const k = eventKey(a);
-        if ((emitted.get(k) ?? -Infinity) + repeatMs > now) continue;
-        emitted.set(k, now);
-      } else {
-        const k = actionKey(a) as string;
-        if ((done.get(k) ?? -Infinity) + Math.max(2000, d.pollIntervalMs * 3) > now) continue;
-        done.set(k, now);
+  start(): void {
+    if (this.loop) return;
+    this.d.kube.onChange(() => this.onChange());
+    this.loop = (async () => {
+      while (!this.ac.signal.aborted) {
+        await this.pass();
+        await this.d.clock.sleep(this.d.pollIntervalMs, this.ac.signal).catch(() => undefined);
       }
-      try {
-        await run(a);
-        if (a.kind !== 'event') log.info({ action: a }, `ha: ${a.kind} done`);
-      } catch (e) {
-        log.warn({ action: a, err: (e as Error).message }, `ha: ${a.kind} failed; retrying on a later pass`);
-        if (a.kind === 'event') emitted.delete(eventKey(a));
-        else done.delete(actionKey(a) as string);
-      }
-    }
-  };
+    })();
+  }
 
-  const readStatus = async (): Promise<DrbdResourceStatus[] | undefined> => {
-    try {
-      const st = await d.drbd.statusAll();
-      if (statusFailing) log.info('ha: DRBD status readable again');
-      statusFailing = false;
-      return st;
-    } catch (e) {
-      if (!statusFailing) log.warn({ err: (e as Error).message }, 'ha: cannot read the DRBD status; not acting until it is readable');
-      statusFailing = true;
-      return undefined;
-    }
-  };
+  async stop(): Promise<void> {
+    this.ac.abort();
+    await this.loop;
+    await this.running;
+  }
 
-  let running: Promise<Plan | undefined> | undefined;
-  let again = false;
-  const passOnce = async (): Promise<Plan | undefined> => {
-    const statuses = await readStatus();
-    if (!statuses) return undefined;
-    const now = d.clock.now();
-    lostSince = trackLost(lostSince, statuses, now);
-    if (!d.kube.synced()) {
-      log.debug('ha: informers not synced; not acting');
-      return undefined;
+  /** Passes never overlap; a trigger during a pass runs one more right after it. */
+  pass(): Promise<Plan | undefined> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
     }
-    const plan = decide(statuses, d.kube.snapshot(), { localNode: d.nodeName, now, settings: d.settings, lostSince, splitBrain });
-    for (const v of plan.verdicts) logVerdict(v);
-    await execute(plan.actions);
-    return plan;
-  };
-  // Passes never overlap; a trigger during a pass runs one more right after it.
-  const pass = (): Promise<Plan | undefined> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = passOnce()
+    this.running = this.passOnce()
       .catch((e: unknown) => {
-        log.error({ err: e }, 'ha: pass failed');
+        this.d.log.error({ err: e }, 'ha: pass failed');
         return undefined;
       })
       .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          void pass();
+        this.running = undefined;
+        if (this.again && !this.ac.signal.aborted) {
+          this.again = false;
+          void this.pass();
         }
       });
-    return running;
-  };
+    return this.running;
+  }
 
-  const ac = new AbortController();
-  let loop: Promise<void> | undefined;
+  private onChange(): void {
+    if (this.ac.signal.aborted || this.burst) return;
+    this.burst = true;
+    this.d.clock.sleep(BURST_MS, this.ac.signal).then(
+      () => {
+        this.burst = false;
+        void this.pass();
+      },
+      () => undefined,
+    );
+  }
 
-  return {
-    pass,
-    start() {
-      if (loop) return;
-      // Informer changes come in bursts (every pod in the cluster): one pass per burst.
-      let pending = false;
-      d.kube.onChange(() => {
-        if (ac.signal.aborted || pending) return;
-        pending = true;
-        void d.clock.sleep(100, ac.signal).then(
-          () => {
-            pending = false;
-            void pass();
-          },
-          () => undefined,
-        );
-      });
-      loop = (async () => {
-        while (!ac.signal.aborted) {
-          await pass();
-          await d.clock.sleep(d.pollIntervalMs, ac.signal).catch(() => undefined);
-        }
-      })();
-    },
-    async stop() {
-      ac.abort();
-      await loop;
-      await running;
-    },
-  };
+  private async readStatus(): Promise<DrbdResourceStatus[] | undefined> {
+    try {
+      const st = await this.d.drbd.statusAll();
+      if (this.statusFailing) this.d.log.info('ha: DRBD status readable again');
+      this.statusFailing = false;
+      return st;
+    } catch (e) {
+      if (!this.statusFailing) this.d.log.warn({ err: (e as Error).message }, 'ha: cannot read the DRBD status; not acting until it is readable');
+      this.statusFailing = true;
+      return undefined;
+    }
+  }
+
+  private async passOnce(): Promise<Plan | undefined> {
+    const statuses = await this.readStatus();
+    if (!statuses) return undefined;
+    const now = this.d.clock.now();
+    this.lostSince = trackLost(this.lostSince, statuses, now);
+    if (!this.d.kube.synced()) {
+      this.d.log.debug('ha: informers not synced; not acting');
+      return undefined;
+    }
+    const plan = decide(statuses, this.d.kube.snapshot(), { localNode: this.d.nodeName, now, settings: this.d.settings, lostSince: this.lostSince, splitBrain: this.splitBrain });
+    this.exec.prune(now, plan.verdicts);
+    for (const v of plan.verdicts) this.exec.logVerdict(v);
+    await this.exec.execute(plan.actions, now);
+    return plan;
+  }
+}
+
+export function createHaAgent(d: HaAgentDeps): HaAgent {
+  return new Agent(d);
 }

@@ -91,89 +91,112 @@ export interface KubeAdapterOptions {
 
 type AnyInformer = k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>;
 
+/**
+ * The five informers and whether each holds a current list. The informer reports a failed list
+ * or watch through its ERROR callback (start() still resolves); it then stays down until started
+ * again, which the ERROR handler schedules after a delay.
+ */
+class Caches {
+  readonly pods: k8s.Informer<k8s.V1Pod> & k8s.ObjectCache<k8s.V1Pod>;
+  readonly pvs: k8s.Informer<k8s.V1PersistentVolume> & k8s.ObjectCache<k8s.V1PersistentVolume>;
+  readonly pvcs: k8s.Informer<k8s.V1PersistentVolumeClaim> & k8s.ObjectCache<k8s.V1PersistentVolumeClaim>;
+  readonly vas: k8s.Informer<k8s.V1VolumeAttachment> & k8s.ObjectCache<k8s.V1VolumeAttachment>;
+  readonly nodes: k8s.Informer<k8s.V1Node> & k8s.ObjectCache<k8s.V1Node>;
+  private readonly all: Array<[string, AnyInformer]>;
+  private readonly synced = new Set<string>();
+  private readonly failed = new Set<string>();
+  private readonly listeners: Array<() => void> = [];
+  private stopped = false;
+  private readonly ac = new AbortController();
+
+  constructor(
+    kc: k8s.KubeConfig,
+    private readonly o: KubeAdapterOptions,
+  ) {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const storage = kc.makeApiClient(k8s.StorageV1Api);
+    this.pods = k8s.makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
+    this.pvs = k8s.makeInformer(kc, '/api/v1/persistentvolumes', () => core.listPersistentVolume());
+    this.pvcs = k8s.makeInformer(kc, '/api/v1/persistentvolumeclaims', () => core.listPersistentVolumeClaimForAllNamespaces());
+    this.vas = k8s.makeInformer(kc, '/apis/storage.k8s.io/v1/volumeattachments', () => storage.listVolumeAttachment());
+    this.nodes = k8s.makeInformer(kc, '/api/v1/nodes', () => core.listNode());
+    const named: Array<[string, unknown]> = [['pods', this.pods], ['persistentvolumes', this.pvs], ['persistentvolumeclaims', this.pvcs], ['volumeattachments', this.vas], ['nodes', this.nodes]];
+    this.all = named as Array<[string, AnyInformer]>;
+    for (const [name, inf] of this.all) {
+      for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const) inf.on(verb, () => this.changed());
+      inf.on(k8s.ERROR, (err?: unknown) => this.onError(name, inf, err));
+    }
+  }
+
+  isSynced(): boolean {
+    return this.synced.size === this.all.length;
+  }
+  onChange(cb: () => void): void {
+    this.listeners.push(cb);
+  }
+  async start(): Promise<void> {
+    await Promise.all(this.all.map(([name, inf]) => this.startOne(name, inf)));
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.ac.abort();
+    await Promise.all(this.all.map(([, inf]) => inf.stop().catch(() => undefined)));
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  private restartLater(name: string, inf: AnyInformer): void {
+    void this.o.clock.sleep(this.o.restartDelayMs ?? 3000, this.ac.signal).then(() => this.startOne(name, inf), () => undefined);
+  }
+
+  private onError(name: string, inf: AnyInformer, err: unknown): void {
+    this.synced.delete(name);
+    this.failed.add(name);
+    if (this.stopped) return;
+    this.o.log.warn({ informer: name, err: err instanceof Error ? err.message : String(err) }, 'ha: list or watch failed; not acting on this cache until it is listed again');
+    this.restartLater(name, inf);
+  }
+
+  private async startOne(name: string, inf: AnyInformer): Promise<void> {
+    if (this.stopped) return;
+    this.failed.delete(name);
+    await inf.start().catch((e: unknown) => {
+      this.failed.add(name);
+      this.o.log.warn({ informer: name, err: (e as Error).message }, 'ha: cannot list from the Kubernetes API; retrying');
+      this.restartLater(name, inf);
+    });
+    if (!this.failed.has(name) && !this.stopped) {
+      this.synced.add(name);
+      this.changed();
+    }
+  }
+}
+
 export function createKubeAdapter(o: KubeAdapterOptions): HaKube {
   const kc = o.kubeConfig;
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const storage = kc.makeApiClient(k8s.StorageV1Api);
-  const pods = k8s.makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
-  const pvs = k8s.makeInformer(kc, '/api/v1/persistentvolumes', () => core.listPersistentVolume());
-  const pvcs = k8s.makeInformer(kc, '/api/v1/persistentvolumeclaims', () => core.listPersistentVolumeClaimForAllNamespaces());
-  const vas = k8s.makeInformer(kc, '/apis/storage.k8s.io/v1/volumeattachments', () => storage.listVolumeAttachment());
-  const nodes = k8s.makeInformer(kc, '/api/v1/nodes', () => core.listNode());
-  const all: Array<[string, AnyInformer]> = [
-    ['pods', pods as unknown as AnyInformer],
-    ['persistentvolumes', pvs as unknown as AnyInformer],
-    ['persistentvolumeclaims', pvcs as unknown as AnyInformer],
-    ['volumeattachments', vas as unknown as AnyInformer],
-    ['nodes', nodes as unknown as AnyInformer],
-  ];
-  const synced = new Set<string>();
-  const listeners: Array<() => void> = [];
-  let stopped = false;
-  const ac = new AbortController();
-  const restartDelay = o.restartDelayMs ?? 3000;
-  const changed = (): void => {
-    for (const l of listeners) l();
-  };
-
-  // The informer reports a failed list or watch through its ERROR callback (start() still
-  // resolves); it then stays down until started again, which the ERROR handler schedules.
-  const failed = new Set<string>();
-  const startOne = async (name: string, inf: AnyInformer): Promise<void> => {
-    if (stopped) return;
-    failed.delete(name);
-    await inf.start().catch((e: unknown) => {
-      failed.add(name);
-      o.log.warn({ informer: name, err: (e as Error).message }, 'ha: cannot list from the Kubernetes API; retrying');
-      void o.clock.sleep(restartDelay, ac.signal).then(() => startOne(name, inf), () => undefined);
-    });
-    if (!failed.has(name) && !stopped) {
-      synced.add(name);
-      changed();
-    }
-  };
-
-  for (const [name, inf] of all) {
-    for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const) inf.on(verb, changed);
-    inf.on(k8s.ERROR, (err?: unknown) => {
-      synced.delete(name);
-      failed.add(name);
-      if (stopped) return;
-      o.log.warn({ informer: name, err: err instanceof Error ? err.message : String(err) }, 'ha: list or watch failed; not acting on this cache until it is listed again');
-      void o.clock.sleep(restartDelay, ac.signal).then(() => startOne(name, inf), () => undefined);
-    });
-  }
-
+  const caches = new Caches(kc, o);
   const eventName = (ref: ObjectRef): string => `${ref.name}.${o.clock.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`;
-
   return {
-    async start() {
-      await Promise.all(all.map(([name, inf]) => startOne(name, inf)));
-    },
-    async stop() {
-      stopped = true;
-      ac.abort();
-      await Promise.all(all.map(([, inf]) => inf.stop().catch(() => undefined)));
-    },
-    synced: () => synced.size === all.length,
-    snapshot(): ClusterSnapshot {
-      return {
-        pods: pods.list().map(podInfo),
-        pvs: pvs.list().map(pvInfo),
-        pvcs: pvcs.list().map(pvcInfo),
-        attachments: vas.list().map(attachmentInfo),
-        nodes: nodes.list().map(nodeInfo),
-      };
-    },
-    onChange(cb) {
-      listeners.push(cb);
-    },
+    start: () => caches.start(),
+    stop: () => caches.stop(),
+    synced: () => caches.isSynced(),
+    onChange: (cb) => caches.onChange(cb),
+    snapshot: (): ClusterSnapshot => ({
+      pods: caches.pods.list().map(podInfo),
+      pvs: caches.pvs.list().map(pvInfo),
+      pvcs: caches.pvcs.list().map(pvcInfo),
+      attachments: caches.vas.list().map(attachmentInfo),
+      nodes: caches.nodes.list().map(nodeInfo),
+    }),
     async taintNode(node, key) {
       const n = await core.readNode({ name: node });
       const taints = n.spec?.taints ?? [];
       if (taints.some((t) => t.key === key && t.effect === 'NoSchedule')) return;
-      const next = [...taints, { key, effect: 'NoSchedule', timeAdded: new Date() }];
-      await patchTaints(core, node, n.metadata?.resourceVersion ?? '', n.spec?.taints !== undefined, next);
+      await patchTaints(core, node, n.metadata?.resourceVersion ?? '', n.spec?.taints !== undefined, [...taints, { key, effect: 'NoSchedule', timeAdded: new Date(o.clock.now()) }]);
     },
     async untaintNode(node, key) {
       const n = await core.readNode({ name: node });
@@ -181,21 +204,16 @@ export function createKubeAdapter(o: KubeAdapterOptions): HaKube {
       if (!taints.some((t) => t.key === key)) return;
       await patchTaints(core, node, n.metadata?.resourceVersion ?? '', true, taints.filter((t) => t.key !== key));
     },
-    async evictPod(pod) {
-      await ignoreGone(
+    evictPod: (pod) =>
+      ignoreGone(
         core.createNamespacedPodEviction({
           name: pod.name,
           namespace: pod.namespace,
           body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod.name, namespace: pod.namespace }, deleteOptions: { preconditions: { uid: pod.uid } } },
         }),
-      );
-    },
-    async forceDeletePod(pod) {
-      await ignoreGone(core.deleteNamespacedPod({ name: pod.name, namespace: pod.namespace, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: pod.uid } } }));
-    },
-    async deleteVolumeAttachment(name, uid) {
-      await ignoreGone(storage.deleteVolumeAttachment({ name, body: { preconditions: { uid } } }));
-    },
+      ),
+    forceDeletePod: (pod) => ignoreGone(core.deleteNamespacedPod({ name: pod.name, namespace: pod.namespace, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: pod.uid } } })),
+    deleteVolumeAttachment: (name, uid) => ignoreGone(storage.deleteVolumeAttachment({ name, body: { preconditions: { uid } } })),
     async emitEvent(ev: HaEvent) {
       const now = new Date(o.clock.now());
       await core.createNamespacedEvent({
