@@ -4,7 +4,7 @@
 #   docker build -t ghcr.io/linstor-csi-ts/linstor-csi:0.1.0 .
 # Multi-arch: docker buildx build --platform linux/amd64,linux/arm64 ...
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # --- build: compile TypeScript to dist/ and keep production dependencies only ---
 FROM ${NODE_IMAGE} AS build
@@ -21,7 +21,7 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/.cache
 
-# --- runtime: Node 20 plus the node tools the node plugin runs ---
+# --- runtime: Node 24 plus the node tools the node plugin runs ---
 FROM ${NODE_IMAGE}
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="linstor-csi" \

@@ -1,5 +1,9 @@
 // `npm run bench`: runs every benchmark and prints one JSON document on stdout.
 // Usage: npm run bench [-- name ...]   names: startup linstor-client emulator controller node snapshots failover
+import { ensureNode24 } from '../scripts/node24.mjs';
+
+await ensureNode24();
+
 type Bench = () => Promise<Record<string, number>>;
 
 const benches: Record<string, () => Promise<Bench>> = {

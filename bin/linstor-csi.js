@@ -4,6 +4,12 @@
 import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  // A checkout on a machine whose own node is older: carry on under the project's Node 24.
+  const { ensureNode24 } = await import('../scripts/node24.mjs');
+  await ensureNode24();
+}
+
 if (process.argv[2] === 'serve') {
   // The driver idles most of the time. Start-up allocation (module compilation, the CSI
   // descriptors) would otherwise grow V8's young generation from 1 MiB to 8 MiB semi-spaces,

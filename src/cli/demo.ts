@@ -220,7 +220,7 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv, io: CliIo)
   const started = performance.now();
 
   ui.line();
-  ui.line(`${ui.bold('linstor-csi demo')}  ${ui.dim('a volume\'s life on an emulated 3-node LINSTOR cluster, over the real CSI sockets')}`);
+  ui.line(`${ui.bold('linstor-csi demo')}  ${ui.dim('a volume\'s life on an emulated 3-node LINSTOR cluster, over the real CSI sockets')}  ${ui.dim(`node ${process.version}`)}`);
   ui.line();
 
   // Stop on Ctrl-C between (or during) steps, still cleaning up.
