@@ -7,7 +7,7 @@
  * emulator's control API. The real statefulset controller recreates the pod; the test plays
  * the scheduler and the kubelet on the survivor and finds the data.
  */
-import { AppsV1Api, CoreV1Api, StorageV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PatchStrategy, StorageV1Api, setHeaderOptions } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -135,6 +135,37 @@ test('a blip shorter than the failover timeout: nothing happens', async ({ s }) 
   await k.unpublish(w.pv, w.mounted);
   await k.unstage(w.pv);
   await cleanup(s, w, w.owner);
+});
+
+/** The kubelet's heartbeat: the Node's Ready condition. */
+async function setReady(s: Stack, node: string, ready: boolean): Promise<void> {
+  const now = new Date().toISOString();
+  await s.kc.makeApiClient(CoreV1Api).patchNodeStatus(
+    { name: node, body: { status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', reason: 'KubeletReady', lastHeartbeatTime: now, lastTransitionTime: now }] } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+test('node still Ready (only its DRBD connections lost): the pod is evicted through the Eviction API', async ({ s }) => {
+  const w = await workload(s, 'linstor-immediate');
+  await setReady(s, w.owner, true);
+  try {
+    await loseNode(s, w);
+    const budget = FAILOVER_TIMEOUT_MS + 5000;
+    const core = s.kc.makeApiClient(CoreV1Api);
+    // Evicted, not force-deleted: the pod is Terminating, waiting for its (absent) kubelet.
+    const evicted = await until(`pod ${w.pod} evicted`, () => core.readNamespacedPod({ name: w.pod, namespace: NS }), (p) => !!p.metadata?.deletionTimestamp, budget);
+    assert.is(evicted.metadata?.uid, w.uid);
+    await until(`VolumeAttachment of ${w.owner} deleted`, () => attachmentExists(s, w, w.owner), (e) => !e, budget);
+    const ev = await eventsFor(s, w.pod);
+    assert.ok(ev.some((e) => e.reason === 'FailoverEvicted' && /evicted \(node Ready\)/.test(e.message ?? '')), JSON.stringify(ev));
+  } finally {
+    await setReady(s, w.owner, false);
+  }
+  await nodeBack(s, w);
+  await until(`taint removed from ${w.owner}`, () => taints(s, w.owner), (t) => !t.some((x) => x.startsWith(TAINT)), 30_000);
+  await s.kc.makeApiClient(AppsV1Api).deleteNamespacedStatefulSet({ name: w.name, namespace: NS }).catch(() => undefined);
+  await s.kc.makeApiClient(CoreV1Api).deleteNamespacedPod({ name: w.pod, namespace: NS, gracePeriodSeconds: 0 }).catch(() => undefined);
 });
 
 test('the HA agents were never refused by the RBAC authorizer', async ({ s }) => {
