@@ -51,6 +51,12 @@ export interface Proc {
   stop(graceMs?: number): Promise<void>;
 }
 
+// Children still running when this process exits (a test crashed past its cleanup) go with it.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 /** Starts a long-running program with its output in `<dir>/logs/<name>.log`. */
 export async function startProc(dir: string, name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Proc> {
   await mkdir(join(dir, 'logs'), { recursive: true });
@@ -60,7 +66,13 @@ export async function startProc(dir: string, name: string, cmd: string, args: st
   child.stdout?.pipe(out, { end: false });
   child.stderr?.pipe(out, { end: false });
   let code: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c, sig) => resolve((code = c ?? (sig ? 128 : null)))));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (c, sig) => {
+      running.delete(child);
+      resolve((code = c ?? (sig ? 128 : null)));
+    }),
+  );
   return {
     name,
     child,
@@ -219,7 +231,6 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       `--service-account-signing-key-file=${join(certs, 'sa.key')}`,
       '--service-cluster-ip-range=10.96.0.0/24',
       '--allow-privileged=true',
-      '--enable-priority-and-fairness=false',
       '--profiling=false',
       ...(o.apiserverArgs ?? []),
     ]);
@@ -242,7 +253,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       `--service-account-private-key-file=${join(certs, 'sa.key')}`,
       // No kubelets here: the node lifecycle controller would only taint the Node objects the
       // tests create, and the tests play the attach-detach controller themselves.
-      '--controllers=*,-nodelifecycle,-attachdetach,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller',
+      '--controllers=*,-node-lifecycle-controller,-attach-detach-controller,-node-ipam-controller,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller',
       ...(o.controllerManagerArgs ?? []),
     ]);
     procs.push(cm);

@@ -17,7 +17,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { systemClock } from '../../src/util/clock.js';
 import { CHART_DIR } from '../helpers/chart-pins.js';
 import { unmountUnder } from '../integration/snapshot-harness.js';
-import { type Cluster, type Proc, ROOT, SNAPSHOT_CRDS, freePort, startCluster, startProc, tail, tool } from './cluster.js';
+import { type Cluster, type Proc, ROOT, SNAPSHOT_CRDS, freePort, removeClusterDir, startCluster, startProc, tail, tool } from './cluster.js';
 import { Kubelet } from './kubelet.js';
 
 export const NAMESPACE = 'linstor-csi';
@@ -190,6 +190,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await unmountUnder(join(dir, 'kubelet')).catch(() => undefined);
     await dev?.stop(30_000).catch(() => undefined);
     await cluster.stop();
+    // Keep the logs of a failed run for a look: LINSTOR_CSI_KEEP_K8S=1.
+    if (process.env['LINSTOR_CSI_KEEP_K8S'] !== '1') await removeClusterDir(cluster);
   };
   try {
     for (const f of (await readdir(SNAPSHOT_CRDS)).filter((f) => f.endsWith('.yaml')).sort()) {
