@@ -83,6 +83,13 @@ replace_lines() {
   '
 }
 
+# Whether a module path can carry a version (v2+ needs the /vN suffix).
+path_fits_version() {
+  local major="${2#v}"
+  major="${major%%.*}"
+  [[ "$major" -lt 2 || "$1" == */v"$major" ]]
+}
+
 # build_wrapped NAMES MODULE VERSION LOCAL_VERSION LDFLAGS PACKAGE...
 # For modules whose own go.mod carries replace directives (so `go install mod@v` refuses
 # them): builds PACKAGEs inside a throwaway wrapper module that requires MODULE@VERSION, keeps
@@ -114,6 +121,8 @@ _build_wrapped() {
   echo "$tag: building $names $version into the cache (first time on this machine)"
   start=$SECONDS
   work="$(mktemp -d "$GO_TOOLS_CACHE/.build-XXXXXX")"
+  # Runs in with_lock's subshell: a failed build leaves no work dir behind.
+  trap "rm -rf '$work'" EXIT
   goversion="$(go env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')"
   gomod="$(cd "$work" && GOFLAGS= go mod download -json "$module@$version" | awk -F'"' '$2 == "GoMod" { print $4 }')"
   [[ -f "$gomod" ]] || { echo "$tag: could not download $module@$version" >&2; exit 1; }
@@ -127,12 +136,18 @@ _build_wrapped() {
     replace_lines <"$gomod" | while read -r old arrow new rest; do
       [[ "$arrow" == "=>" ]] || continue
       case "$new" in
-        ./*|../*) echo "replace ${old} => ${old} $localver" ;;
+        # Guards against imports that must never happen (etcd's FORBIDDEN_DEPENDENCY): not ours.
+        *FORBIDDEN*) ;;
+        ./*|../*) path_fits_version "$old" "$localver" && echo "replace ${old} => ${old} $localver" ;;
         *) echo "replace ${old} => ${new}${rest:+ $rest}" ;;
       esac
     done
   } >"$work/go.mod"
-  (cd "$work" && GOFLAGS=-buildvcs=false go build -mod=mod -trimpath -ldflags "$ldflags" -o "$work/out/" "$@")
+  # One package: named as asked (a module root such as etcd's .../server/v3 would build "server").
+  local out="$work/out/"
+  [[ $# -eq 1 ]] && out="$work/out/$names"
+  mkdir -p "$work/out"
+  (cd "$work" && GOFLAGS=-buildvcs=false go build -mod=mod -trimpath -ldflags "$ldflags" -o "$out" "$@")
   for n in $names; do
     mkdir -p "$(dirname "$(cached_path "$n" "$version")")"
     mv -f "$work/out/$n" "$(cached_path "$n" "$version")"

@@ -5,7 +5,8 @@
 #   - etcd (go.etcd.io/etcd/server/v3),
 #   - the CSI sidecars at exactly the versions deploy/helm pins (csi-provisioner, csi-attacher,
 #     csi-resizer, csi-snapshotter, snapshot-controller), and the VolumeSnapshot and
-#     VolumeGroupSnapshot CRDs from external-snapshotter's client module (.tools/crds/snapshot).
+#     VolumeGroupSnapshot CRDs from external-snapshotter's client module (.tools/crds/snapshot)
+#     and the snapshot-controller's RBAC from its main module (.tools/crds/snapshot-controller-rbac.yaml).
 # From a cold Go cache this takes about 25 minutes on 2 cores; later runs reuse the cache.
 # Usage: scripts/install-k8s-tools.sh        (needs go >= 1.26 on PATH)
 set -euo pipefail
@@ -68,6 +69,10 @@ client_dir="$(module_dir "github.com/kubernetes-csi/external-snapshotter/client/
 rm -rf "$crds" && mkdir -p "$crds"
 cp "$client_dir"/config/crd/groupsnapshot.storage.k8s.io_*.yaml "$client_dir"/config/crd/snapshot.storage.k8s.io_*.yaml "$crds/"
 chmod -R u+w "$crds"
+# The snapshot-controller's RBAC, from the same release (the suite runs it under that account).
+main_dir="$(module_dir "github.com/kubernetes-csi/external-snapshotter/${snapshotter%%.*}" "$snapshotter")"
+install -m 0644 "$main_dir/deploy/kubernetes/snapshot-controller/rbac-snapshot-controller.yaml" \
+  "$GO_TOOLS_ROOT/.tools/crds/snapshot-controller-rbac.yaml"
 
 for t in kube-apiserver kube-controller-manager etcd csi-provisioner csi-attacher csi-resizer csi-snapshotter snapshot-controller; do
   printf '%s: %s\n' "$t" "$(readlink "$GO_TOOLS_BIN/$t")"

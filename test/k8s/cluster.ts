@@ -220,6 +220,8 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
+      // Loopback cannot be the kubernetes Service's endpoint; nothing here needs that Service.
+      '--endpoint-reconciler-type=none',
       `--secure-port=${apiPort}`,
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
       `--tls-cert-file=${join(certs, 'apiserver.crt')}`,
@@ -253,7 +255,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       `--service-account-private-key-file=${join(certs, 'sa.key')}`,
       // No kubelets here: the node lifecycle controller would only taint the Node objects the
       // tests create, and the tests play the attach-detach controller themselves.
-      '--controllers=*,-node-lifecycle-controller,-attach-detach-controller,-node-ipam-controller,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller',
+      '--controllers=*,-node-lifecycle-controller,-taint-eviction-controller,-persistentvolume-attach-detach-controller,-node-ipam-controller',
       ...(o.controllerManagerArgs ?? []),
     ]);
     procs.push(cm);
