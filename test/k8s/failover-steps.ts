@@ -119,7 +119,9 @@ export async function nodeBack(s: Stack, w: Workload): Promise<void> {
   await k.unstage(w.pv).catch(() => undefined);
 }
 
-export const taints = async (s: Stack, node: string): Promise<string[]> => ((await s.kc.makeApiClient(CoreV1Api).readNode({ name: node })).spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`);
+/** The HA agent's taints on `node` (the node lifecycle controller adds its own not-ready taint to these kubelet-less nodes). */
+export const taints = async (s: Stack, node: string): Promise<string[]> =>
+  ((await s.kc.makeApiClient(CoreV1Api).readNode({ name: node })).spec?.taints ?? []).filter((t) => t.key === TAINT).map((t) => `${t.key}:${t.effect}`);
 export const podUid = async (s: Stack, pod: string): Promise<string | undefined> =>
   (await s.kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: pod, namespace: NS }).catch(() => undefined))?.metadata?.uid;
 export const attachmentExists = async (s: Stack, w: Workload, node: string): Promise<boolean> =>
