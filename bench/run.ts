@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark and prints one JSON document on stdout.
-// Usage: npm run bench [-- name ...]   names: startup linstor-client emulator controller node snapshots failover
+// Usage: npm run bench [-- name ...]   names: startup linstor-client emulator controller node snapshots table failover
 import { ensureNode24 } from '../scripts/node24.mjs';
 
 await ensureNode24();
@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   controller: async () => (await import('./controller.js')).benchController,
   node: async () => (await import('./node.js')).benchNode,
   snapshots: async () => (await import('./snapshots.js')).benchSnapshots,
+  table: async () => (await import('./table.js')).benchTable,
   // Needs the Kubernetes tools of the k8s suite (scripts/setup.sh --test-tools).
   failover: async () => (await import('./failover.js')).benchFailover,
 };

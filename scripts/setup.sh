@@ -2,8 +2,8 @@
 # Sets up a fresh Debian machine (as root) for linstor-csi: Node.js 24 (into .tools/node when the
 # machine's own node is older), the node's Linux tools, the npm packages and a build. With
 # --test-tools it also installs what the test suites need: python-linstor, and the pinned
-# upstream tools built with Go (csi-sanity, helm, kustomize, and for test/k8s etcd,
-# kube-apiserver, kube-controller-manager, kubectl and the CSI sidecars), kept in
+# upstream tools built with Go (csi-sanity, golinstor-check, helm, kustomize, and for test/k8s
+# etcd, kube-apiserver, kube-controller-manager, kubectl and the CSI sidecars), kept in
 # ${LINSTOR_CSI_CACHE:-/var/cache/linstor-csi} so later runs and fresh clones reuse them.
 # Safe to run again: each step skips what is already there.
 set -euo pipefail
@@ -81,6 +81,8 @@ if [ "$test_tools" = 1 ]; then
   python3 -c 'import linstor' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'python-linstor==1.29.1'
   say "csi-sanity (kubernetes-csi/csi-test)"
   bash scripts/install-csi-sanity.sh
+  say "golinstor-check (the Go LINSTOR client golinstor, driving the emulator in the tests)"
+  bash scripts/install-golinstor-check.sh
   say "helm and kustomize"
   bash scripts/install-deploy-tools.sh
   say "etcd, kube-apiserver, kube-controller-manager, kubectl and the CSI sidecars (first time: ~25 min)"

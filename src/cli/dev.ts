@@ -8,10 +8,11 @@
  * each host would. Every node's driver runs its DRBD tools through that node's emulator
  * stand-ins and finds devices under that node's emulated /dev.
  */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { checkKubeconfig, parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
-import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
+import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
+import { commandArgs } from './args.js';
 import { startDriver, type RunningDriver } from '../driver.js';
 import { DEFAULT_NODES, DEFAULT_POOL_NAME, DEFAULT_POOL_SIZE, startEmulator, type EmulatorHandle } from '../emulator/index.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../log/logger.js';
@@ -27,6 +28,7 @@ export const DEV_FLAGS: readonly FlagSpec[] = [
   { name: 'pool-size', placeholder: 'SIZE', help: 'thin pool size per node', default: '20GiB' },
   { name: 'pool-name', placeholder: 'NAME', help: 'thin pool name', default: DEFAULT_POOL_NAME },
   { name: 'listen', placeholder: 'HOST:PORT', help: 'where the emulator serves the LINSTOR REST API', default: '127.0.0.1:0 (a free port)' },
+  { name: 'kubelet-dir', placeholder: 'DIR', help: 'the directory standing in for the kubelet\'s: staging and target paths must lie beneath it', default: 'DIR/kubelet' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the device', default: '10s' },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish on SIGTERM', default: '10s' },
@@ -61,6 +63,8 @@ export interface DevOptions {
   maxVolumesPerNode: number;
   deviceWaitTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Every driver's --kubelet-dir: clients stage and publish beneath it (created at start). */
+  kubeletDir: string;
   log: Logger;
   /** Log level for the driver configs (the logger itself is passed in). */
   logLevel: LogLevel;
@@ -84,6 +88,7 @@ export interface DevDriver {
 export interface DevEnvironment {
   emulator: EmulatorHandle;
   drivers: DevDriver[];
+  kubeletDir: string;
   /** Stops the drivers (draining for up to the shutdown timeout), then the emulator. Idempotent. */
   stop(): Promise<void>;
 }
@@ -97,6 +102,7 @@ export function nodeEndpoint(main: Endpoint, stateDir: string, node: string): En
 
 /** Starts the emulator and one driver per node, wired to it. Cleans up what it started on failure. */
 export async function startDev(o: DevOptions): Promise<DevEnvironment> {
+  await mkdir(o.kubeletDir, { recursive: true });
   const emulator = await startEmulator({
     stateDir: o.stateDir,
     nodes: o.clusterNodes,
@@ -136,6 +142,7 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
           `--linstor-endpoint=${emulator.url}`,
           `--device-path-template=${emulator.nodeDevRoot(node)}/drbd/by-res/{resource}/{volume}`,
           `--device-wait-timeout=${o.deviceWaitTimeoutMs}ms`,
+          `--kubelet-dir=${o.kubeletDir}`,
           `--max-volumes-per-node=${o.maxVolumesPerNode}`,
           `--shutdown-timeout=${o.shutdownTimeoutMs}ms`,
           `--log-level=${o.logLevel}`,
@@ -159,6 +166,7 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
   return {
     emulator,
     drivers,
+    kubeletDir: o.kubeletDir,
     stop: () => (stopping ??= stopAll()),
   };
 }
@@ -237,6 +245,7 @@ export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): O
   const listen = parseListen('--listen', value(parsed, 'listen', env)?.value ?? '127.0.0.1:0');
   const mv = value(parsed, 'max-volumes-per-node', env)?.value ?? '1048576';
   if (!/^\d+$/.test(mv) || Number(mv) <= 0) throw new ConfigError('--max-volumes-per-node', `--max-volumes-per-node must be a positive whole number, got "${mv}"`);
+  const kd = value(parsed, 'kubelet-dir', env);
   const dwt = value(parsed, 'device-wait-timeout', env);
   const sdt = value(parsed, 'shutdown-timeout', env);
   const level = value(parsed, 'log-level', env)?.value ?? 'info';
@@ -257,6 +266,7 @@ export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): O
     maxVolumesPerNode: Number(mv),
     deviceWaitTimeoutMs: dwt ? parseDuration('--device-wait-timeout', dwt.value) : 10_000,
     shutdownTimeoutMs: sdt ? parseDuration('--shutdown-timeout', sdt.value) : 10_000,
+    kubeletDir: kd ? resolve(kd.value) : join(stateDir, 'kubelet'),
     logLevel: level as LogLevel,
     logFormat: format,
   };
@@ -287,6 +297,7 @@ export function describeDev(env: DevEnvironment, stateDir: string): string {
   const rows: Array<[string, string]> = [
     ['LINSTOR emulator', e.url],
     ['state dir', stateDir],
+    ['kubelet dir', `${env.kubeletDir}  (staging and target paths must lie beneath it)`],
     ...env.drivers.map((d): [string, string] => [`CSI ${d.node}`, `${d.endpoint}  (${d.mode === 'all' ? 'Identity, Controller, GroupController, Node' : 'Identity, Node'})${d.driver.ha ? ' + HA agent' : ''}`]),
     ...env.drivers.flatMap((d): Array<[string, string]> => [
       [`  ${d.node} dev`, `${e.nodeDevRoot(d.node)}/drbd/by-res/{resource}/{volume}`],
@@ -301,27 +312,16 @@ export function describeDev(env: DevEnvironment, stateDir: string): string {
     '',
     'Try:',
     `  linstor-csi ls resources --linstor-endpoint ${e.url}`,
-    ...(first ? [`  csi-sanity -csi.endpoint ${first.endpoint} -csi.stagingdir /tmp/csi-staging -csi.mountdir /tmp/csi-target`] : []),
+    ...(first ? [`  csi-sanity -csi.endpoint ${first.endpoint} -csi.stagingdir ${env.kubeletDir}/csi-staging -csi.mountdir ${env.kubeletDir}/csi-target`] : []),
     'Stop with Ctrl-C or SIGTERM.',
     '',
   ].join('\n');
 }
 
 export async function runDev(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(devHelp());
-    return 0;
-  }
-  let opts: Omit<DevOptions, 'log'>;
-  try {
-    opts = parseDevArgs(argv, env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.stderr.write(`linstor-csi dev: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const parsed = commandArgs('dev', argv, io, devHelp(), (a) => parseDevArgs(a, env));
+  if ('exit' in parsed) return parsed.exit;
+  const opts: Omit<DevOptions, 'log'> = parsed.args;
   const log = createLogger({ level: opts.logLevel, format: opts.logFormat, destination: io.stderr, base: { name: 'linstor-csi-dev' } });
   // Signals that arrive while starting up stop us right after the start.
   let signalled: NodeJS.Signals | undefined;

@@ -1,4 +1,5 @@
 /** `linstor-csi emulator`: runs the embedded LINSTOR emulator until SIGTERM/SIGINT. */
+import { PROVIDER_KINDS, isProviderKind, type ProviderKind } from '../emulator/providers.js';
 import {
   ConfigError,
   flagValue,
@@ -7,10 +8,10 @@ import {
   parseListen,
   parseSize,
   rejectExtraPositionals,
-  wantsHelp,
   type FlagSpec,
   type ParsedFlags,
 } from '../config/flags.js';
+import { commandArgs } from './args.js';
 import { createLogger } from '../log/logger.js';
 import { DEFAULT_NODES, DEFAULT_POOL_NAME, DEFAULT_POOL_SIZE, startEmulator } from '../emulator/index.js';
 import { validNodeName, validPoolName } from '../emulator/names.js';
@@ -23,6 +24,7 @@ const EMULATOR_FLAGS: readonly FlagSpec[] = [
   { name: 'nodes', placeholder: 'A,B,C', help: 'satellites of a new cluster', default: DEFAULT_NODES.join(',') },
   { name: 'pool-size', placeholder: 'SIZE', help: 'thin pool size per node: bytes or 512MiB, 20GiB, 10G, 1T', default: '20GiB' },
   { name: 'pool-name', placeholder: 'NAME', help: 'thin pool name', default: DEFAULT_POOL_NAME },
+  { name: 'pool-provider', placeholder: 'KIND', help: `provider of each node's pool, with that provider's capabilities: ${PROVIDER_KINDS.join('|')}`, default: 'LVM_THIN' },
   { name: 'log-level', placeholder: 'LEVEL', help: `log level: ${LOG_LEVELS.join('|')}`, default: 'info' },
 ];
 
@@ -38,6 +40,7 @@ interface Flags {
   nodes?: string[];
   poolSize: number;
   poolName?: string;
+  poolProvider?: ProviderKind;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -66,6 +69,8 @@ function parseEmulatorArgs(argv: readonly string[]): Flags {
   if (poolSize < 1024 * 1024) throw new ConfigError('--pool-size', `--pool-size: expected a size of at least 1MiB like 20GiB, got '${sizeRaw}'`);
   const poolName = last(parsed, 'pool-name');
   if (poolName !== undefined && !validPoolName(poolName)) throw new ConfigError('--pool-name', `--pool-name: invalid storage pool name '${poolName}' (3-48 chars, letter or _ first)`);
+  const provider = last(parsed, 'pool-provider');
+  if (provider !== undefined && !isProviderKind(provider)) throw new ConfigError('--pool-provider', `--pool-provider: expected one of ${PROVIDER_KINDS.join(', ')}, got '${provider}'`);
   const logLevel = last(parsed, 'log-level') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('--log-level', `--log-level: unknown level '${logLevel}'`);
   return {
@@ -74,6 +79,7 @@ function parseEmulatorArgs(argv: readonly string[]): Flags {
     ...(nodes !== undefined ? { nodes } : {}),
     poolSize,
     ...(poolName !== undefined ? { poolName } : {}),
+    ...(provider !== undefined ? { poolProvider: provider } : {}),
     logLevel: logLevel as Flags['logLevel'],
   };
 }
@@ -83,20 +89,9 @@ export async function runEmulator(
   env: NodeJS.ProcessEnv,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  let flags: Flags;
-  try {
-    flags = parseEmulatorArgs(argv);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.stderr.write(`linstor-csi emulator: ${e.message}\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
+  const parsed = commandArgs('emulator', argv, io, USAGE, parseEmulatorArgs, USAGE);
+  if ('exit' in parsed) return parsed.exit;
+  const flags: Flags = parsed.args;
   const log = createLogger({ level: flags.logLevel, format: env['LOG_FORMAT'] === 'json' ? 'json' : 'text', destination: io.stderr, base: { name: 'linstor-emulator' } });
   let handle;
   try {
@@ -107,6 +102,7 @@ export async function runEmulator(
       ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
       poolSize: flags.poolSize,
       ...(flags.poolName !== undefined ? { poolName: flags.poolName } : {}),
+      ...(flags.poolProvider !== undefined ? { poolProvider: flags.poolProvider } : {}),
       log,
     });
   } catch (e) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LinstorConfigError } from '../linstor/errors.js';
+import { DRIVER_NAME } from '../csi/driver-name.js';
 import { linstorConnectionFromEnv, parseEndpoints, type LinstorConnectionOptions } from '../linstor/options.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
 import {
@@ -37,11 +38,18 @@ export interface Config {
   devicePathTemplate: string;
   deviceWaitTimeoutMs: number;
   maxVolumesPerNode: number;
+  /** The kubelet's root directory: the node service stages and publishes only beneath it. */
+  kubeletDir: string;
   /** How long in-flight calls may run after SIGTERM before the process exits anyway. */
   shutdownTimeoutMs: number;
   /** How long a Probe result (LINSTOR reachable or not) is reused. */
   probeCacheMs: number;
   probeTimeoutMs: number;
+  /**
+   * How long ListVolumes may reuse one read of LINSTOR (never past a write of this driver);
+   * 0 or unset = every call reads LINSTOR. See controller-service/volume-listing.ts.
+   */
+  listingCacheMaxAgeMs?: number;
   /** The HA agent (node loss and failover); set when --ha is on. */
   ha?: HaOptions;
 }
@@ -55,7 +63,8 @@ export interface HaOptions {
   kubeconfig?: string;
 }
 
-export const DEFAULT_CSI_ENDPOINT = 'unix:///var/lib/kubelet/plugins/linstor.csi.linbit.com/csi.sock';
+export const DEFAULT_CSI_ENDPOINT = `unix:///var/lib/kubelet/plugins/${DRIVER_NAME}/csi.sock`;
+export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
 export const DEFAULT_DEVICE_PATH_TEMPLATE = '/dev/drbd/by-res/{resource}/{volume}';
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
@@ -72,8 +81,10 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'property-namespace', placeholder: 'NS', help: 'LINSTOR node property namespace holding topology labels', default: 'Aux/topology' },
   { name: 'label-by-storage-pool', boolean: true, help: 'accepted for compatibility with the Go driver; storage-pool topology labels are not emitted', default: 'false' },
   { name: 'device-path-template', placeholder: 'TEMPLATE', help: 'path of a volume\'s DRBD device; {resource} and {volume} are replaced', default: DEFAULT_DEVICE_PATH_TEMPLATE },
+  { name: 'kubelet-dir', placeholder: 'DIR', help: 'the kubelet\'s root directory; staging and target paths must lie beneath it', default: DEFAULT_KUBELET_DIR },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the DRBD device to appear', default: '30s' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
+  { name: 'listing-cache-max-age', placeholder: 'DURATION', help: 'how long ListVolumes may reuse one LINSTOR read (never past a write of this driver); changes made outside the driver show within this; 0s = always read', default: '2s' },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish after SIGTERM', default: '30s' },
   { name: 'ha', boolean: true, help: 'run the HA agent beside the node service: fail volumes over from a node that lost them (needs Kubernetes API access)', default: 'false', env: ['LINSTOR_CSI_HA'] },
   { name: 'ha-failover-timeout', placeholder: 'DURATION', help: 'how long a peer must be unreachable before the HA agent fails its volumes over', default: '5s' },
@@ -247,9 +258,14 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
   if (node && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(node.value)) {
     throw new ConfigError(node.source, `${node.source} must be a LINSTOR node name (letters, digits, ".", "_", "-"), got "${node.value}"`);
   }
+  const kd = withDefault(parsed, 'kubelet-dir', env);
+  if (!kd.value.startsWith('/') || kd.value.includes('\0') || /\/\.\.?(\/|$)/.test(kd.value) || kd.value.replace(/\/+$/, '') === '') {
+    throw new ConfigError(kd.source, `${kd.source} must be an absolute directory other than / without "." or ".." parts, e.g. ${DEFAULT_KUBELET_DIR}, got "${kd.value}"`);
+  }
   const dwt = withDefault(parsed, 'device-wait-timeout', env);
   const mvpn = withDefault(parsed, 'max-volumes-per-node', env);
   const sdt = withDefault(parsed, 'shutdown-timeout', env);
+  const lcma = withDefault(parsed, 'listing-cache-max-age', env);
   const lbsp = withDefault(parsed, 'label-by-storage-pool', env);
   parseBool(lbsp.source, lbsp.value);
   const cfg: Config = {
@@ -260,11 +276,13 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
     logFormat: format.value,
     propertyNamespace: ns.value.replace(/\/+$/, ''),
     devicePathTemplate: tmpl.value,
+    kubeletDir: kd.value.replace(/\/+$/, ''),
     deviceWaitTimeoutMs: parseDuration(dwt.source, dwt.value),
     maxVolumesPerNode: parsePositiveInt(mvpn.source, mvpn.value),
     shutdownTimeoutMs: parseDuration(sdt.source, sdt.value),
     probeCacheMs: 3000,
     probeTimeoutMs: 2000,
+    listingCacheMaxAgeMs: parseDuration(lcma.source, lcma.value),
   };
   if (node) cfg.nodeName = node.value;
   const ha = haOptions(parsed, env, m);

@@ -18,12 +18,14 @@ import {
 } from '../linstor/apicallrc.js';
 import type { Core } from './core.js';
 import { rc } from './http.js';
+import { deployedEntries } from './replies.js';
 import {
   DISKLESS_POOL,
   type RdRec,
   type RscRec,
   diskful,
   findNode,
+  findPool,
   isDiskless,
   isTieBreaker,
   lowestFree,
@@ -80,7 +82,8 @@ export function addRsc(core: Core, rd: RdRec, spec: NewRsc): ApiCallRc[] {
     );
   }
   if (findNode(core.state, rsc.node)?.online) {
-    out.push(rc(CREATED, MASK_CRT, MASK_RSC, `Created resource '${rd.name}' on '${rsc.node}'`, { obj_refs: refs }));
+    const kind = findPool(core.state, rsc.node, spec.pool)?.kind ?? 'DISKLESS';
+    out.push(...deployedEntries(rd.name, rsc.node, spec.diskless ? [] : rd.vds.map((vd) => ({ nr: vd.nr, kind }))));
   } else {
     out.push(
       rc(WARN_NOT_CONNECTED, MASK_CRT, MASK_RSC, `No active connection to satellite '${rsc.node}'`, {
@@ -93,6 +96,8 @@ export function addRsc(core: Core, rd: RdRec, spec: NewRsc): ApiCallRc[] {
 }
 
 function autoTieBreakerEnabled(core: Core, rd: RdRec): boolean {
+  // A tie-breaker is a diskless DRBD voter: nothing to add without DRBD in the stack.
+  if (!rd.layerStack.includes('DRBD')) return false;
   const v = (rdProp(core.state, rd, 'DrbdOptions/auto-add-quorum-tiebreaker') ?? 'true').toLowerCase();
   return v === 'true' || v === 'yes';
 }
@@ -149,6 +154,8 @@ const QUORUM_KEY = 'DrbdOptions/Resource/quorum';
 export function autoQuorum(core: Core, rd: RdRec): ApiCallRc[] {
   const mode = (rdProp(core.state, rd, 'DrbdOptions/auto-quorum') ?? 'suspend-io').toLowerCase();
   if (mode === 'disabled') return [];
+  // Quorum is a DRBD option: without DRBD in the stack LINSTOR sends no AutoQuorum messages (measured).
+  if (!rd.layerStack.includes('DRBD')) return [];
   if (rd.props[QUORUM_KEY] !== undefined && !rd.quorumByLinstor) return [];
   if (rd.resources.length === 0) return [];
   const want = diskful(rd).length >= 2 && rd.resources.length >= 3 ? 'majority' : 'off';

@@ -11,7 +11,7 @@ import { decide, trackLost, type Plan } from './decide.js';
 import { ActionExecutor } from './executor.js';
 import type { HaSettings } from './model.js';
 import type { HaDrbd, HaKube } from './ports.js';
-import { standAloneSplitBrain, type SplitBrainCheck } from './split-brain.js';
+import { localSplitBrain, type SplitBrainCheck } from './split-brain.js';
 
 export interface HaAgentDeps {
   nodeName: string;
@@ -22,7 +22,7 @@ export interface HaAgentDeps {
   drbd: HaDrbd;
   clock: Clock;
   log: Logger;
-  /** The split-brain veto (default: a StandAlone connection between diskful replicas). */
+  /** The split-brain veto (default: src/split-brain's detection from drbdsetup status). */
   splitBrain?: SplitBrainCheck;
   /** Same Event again at most this often (default 10 min). */
   eventRepeatMs?: number;
@@ -51,7 +51,7 @@ class Agent implements HaAgent {
   private readonly splitBrain: SplitBrainCheck;
 
   constructor(private readonly d: HaAgentDeps) {
-    this.splitBrain = d.splitBrain ?? standAloneSplitBrain;
+    this.splitBrain = d.splitBrain ?? localSplitBrain;
     this.exec = new ActionExecutor(d.kube, d.drbd, d.log, d.eventRepeatMs ?? 600_000, Math.max(2000, d.pollIntervalMs * 3));
   }
 

@@ -118,7 +118,7 @@ export function checkPeerLoss(st: DrbdResourceStatus, peer: string, ctx: DecideC
   const conn = st.connections.find((c) => same(c.name, peer));
   if (!conn) return { state: 'not-peer' };
   if (conn.connectionState === 'Connected') return { state: 'connected' };
-  const sb = ctx.splitBrain(st);
+  const sb = ctx.splitBrain(st, ctx.localNode);
   if (sb) return { state: 'refused', code: 'split-brain', message: sb.message };
   const since = ctx.lostSince.get(lostKey(st.name, peer)) ?? ctx.now;
   const remainingMs = since + ctx.settings.failoverTimeoutMs - ctx.now;
@@ -274,7 +274,7 @@ export function decideResource(st: DrbdResourceStatus, idx: ClusterIndex, status
   const pvc = pv.claim ? idx.pvcByKey.get(`${pv.claim.namespace}/${pv.claim.name}`) : undefined;
   const users = podsUsing(idx, pvc);
   const demote = decideDemote(st, pv, pvc, users, ctx);
-  const sb = ctx.splitBrain(st);
+  const sb = ctx.splitBrain(st, ctx.localNode);
   if (sb) {
     return [{ resource: st.name, outcome: 'refused', code: 'split-brain', message: sb.message, actions: [...demote, ...pvcEvent(pvc, 'Warning', 'SplitBrain', sb.message)] }];
   }

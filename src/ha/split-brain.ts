@@ -1,12 +1,12 @@
 /**
- * Split-brain indication from `drbdsetup status --json`. DRBD 9 drops a connection to
- * StandAlone after "Split-Brain detected" (and it stays there until an administrator resolves
- * it), so a StandAlone connection between two diskful replicas is reported as a split brain.
- * It is the veto hook of the failover decision: a resource for which the check answers never
- * fails over, into or out of it. A richer detector (e.g. one that also reads events2's
- * `split-brain` helper call) can replace it through `HaAgentDeps.splitBrain`.
+ * The split-brain veto of the failover decision. DRBD 9 drops a connection to StandAlone after
+ * "Split-Brain detected" and keeps it there until an administrator resolves it; the detection
+ * itself is src/split-brain's (`detectLocalSplitBrain`, from `drbdsetup status`). A resource for
+ * which the check answers never fails over, into or out of it, and gets a SplitBrain Event.
+ * A different detector can be passed in through `HaAgentDeps.splitBrain`.
  */
 import type { DrbdResourceStatus } from '../node-ops/drbd-status.js';
+import { detectLocalSplitBrain, splitBrainMessage } from '../split-brain/index.js';
 
 export interface SplitBrainFinding {
   /** Peers this replica is split from. */
@@ -14,22 +14,11 @@ export interface SplitBrainFinding {
   message: string;
 }
 
-export type SplitBrainCheck = (local: DrbdResourceStatus) => SplitBrainFinding | undefined;
+export type SplitBrainCheck = (local: DrbdResourceStatus, localNode: string) => SplitBrainFinding | undefined;
 
-function diskless(st: DrbdResourceStatus): boolean {
-  return st.devices.length > 0 && st.devices.every((d) => d.client || d.diskState === 'Diskless');
-}
-
-export const standAloneSplitBrain: SplitBrainCheck = (local) => {
-  if (diskless(local)) return undefined;
-  const peers = local.connections
-    .filter((c) => c.connectionState === 'StandAlone' && !c.peerDevices.some((p) => p.peerClient))
-    .map((c) => c.name);
-  if (peers.length === 0) return undefined;
-  return {
-    peers,
-    message:
-      `DRBD resource ${local.name} is StandAlone towards ${peers.join(', ')} (split brain, or disconnected by an administrator); ` +
-      'resolve it by hand (docs/split-brain.md) before the volume can fail over',
-  };
+export const localSplitBrain: SplitBrainCheck = (local, localNode) => {
+  const sb = detectLocalSplitBrain(local);
+  if (!sb) return undefined;
+  const pairs = sb.peers.map((p): [string, string] => [localNode, p]);
+  return { peers: sb.peers, message: `${splitBrainMessage({ resource: local.name, pairs })}; the HA agent will not fail this volume over until it is resolved` };
 };

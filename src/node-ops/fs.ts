@@ -1,5 +1,6 @@
 /** The few filesystem calls the node service makes, behind a port. */
-import { mkdir, open, rm, rmdir, stat, statfs, realpath, lstat } from 'node:fs/promises';
+import { lstat, mkdir, open, rm, rmdir, stat, statfs, realpath } from 'node:fs/promises';
+import { lstatIfExists } from '../util/fs.js';
 
 export interface FsStats {
   totalBytes: number;
@@ -18,6 +19,8 @@ export interface Fs {
   /** `rdev` of a device node (after following links), as "major:minor". */
   deviceNumber(path: string): Promise<string | undefined>;
   realpath(path: string): Promise<string>;
+  /** Whether `path` itself (not what it points to) is a symbolic link; false when absent. */
+  isSymlink(path: string): Promise<boolean>;
   mkdirp(path: string): Promise<void>;
   /** Creates an empty file if absent (the block publish target). */
   touch(path: string): Promise<void>;
@@ -71,6 +74,15 @@ export function createFs(): Fs {
       }
     },
     realpath: (p) => realpath(p),
+    async isSymlink(path) {
+      try {
+        return (await lstat(path)).isSymbolicLink();
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+        throw e;
+      }
+    },
     async mkdirp(path) {
       await mkdir(path, { recursive: true, mode: 0o750 });
     },
@@ -79,13 +91,8 @@ export function createFs(): Fs {
       await fh.close();
     },
     async removeTarget(path) {
-      let s;
-      try {
-        s = await lstat(path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw e;
-      }
+      const s = await lstatIfExists(path);
+      if (s === undefined) return;
       // rmdir, not rm -r: a target that still holds files is a mount we failed to undo, never data to delete.
       if (s.isDirectory()) await rmdir(path);
       else await rm(path);

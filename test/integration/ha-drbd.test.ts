@@ -8,7 +8,7 @@ import { createHaAgent, type HaAgent } from '../../src/ha/agent.js';
 import { DRIVER_NAME, type ClusterSnapshot } from '../../src/ha/model.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createNodeOps, type NodeOps } from '../../src/node-ops/index.js';
-import { tempEmulator, type TempEmulator } from '../../src/emulator/testkit.js';
+import { tempEmulator, type TempEmulator } from '../helpers/emulator.js';
 import { systemClock } from '../../src/util/clock.js';
 import { FakeKube } from '../helpers/ha-fake-kube.js';
 
@@ -120,7 +120,7 @@ test('split brain (StandAlone) vetoes failover and raises a SplitBrain Event', a
   now += 60_000;
   await agent.pass();
   assert.equal(kube.calls, []);
-  assert.ok(kube.events.some((e) => e.reason === 'SplitBrain' && /StandAlone towards/.test(e.message)));
+  assert.ok(kube.events.some((e) => e.reason === 'SplitBrain' && /split brain between nodes/.test(e.message)));
   await emu.handle.control.setConnectionState(RD, survivor, null);
 });
 

@@ -141,7 +141,7 @@ test('a pod whose volumes are all lost is moved once for all of them', () => {
   assert.ok(kinds(p).includes('delete-pod'));
 });
 
-test('split brain (StandAlone between diskful replicas): never fails over, a SplitBrain Event on the PVC', () => {
+test('split brain (a StandAlone connection): never fails over, a SplitBrain Event on the PVC', () => {
   const st = status('pvc-1', { id: 1, peers: [{ name: 'node-a', id: 0, state: 'StandAlone' }, { name: 'node-c', id: 2, client: true }] });
   const p = decide([st], cluster(), ctx(60_000));
   assert.equal(kinds(p), []);
@@ -149,7 +149,7 @@ test('split brain (StandAlone between diskful replicas): never fails over, a Spl
   assert.is(ev.length, 1);
   assert.is(ev[0]?.reason, 'SplitBrain');
   assert.is(ev[0]?.target.kind, 'PersistentVolumeClaim');
-  assert.match(ev[0]?.message ?? '', /StandAlone towards node-a/);
+  assert.match(ev[0]?.message ?? '', /split brain between nodes node-b and node-a/);
 });
 
 test('a split-brain hook vetoes failover even where the StandAlone rule sees nothing', () => {

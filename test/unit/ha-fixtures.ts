@@ -2,7 +2,7 @@
 import type { DrbdConnection, DrbdResourceStatus } from '../../src/node-ops/drbd-status.js';
 import { DEFAULT_OPT_OUT_ANNOTATION, DRIVER_NAME, type ClusterSnapshot, type HaSettings, type NodeInfo, type PodInfo } from '../../src/ha/model.js';
 import { lostKey, type DecideContext } from '../../src/ha/decide.js';
-import { standAloneSplitBrain } from '../../src/ha/split-brain.js';
+import { localSplitBrain } from '../../src/ha/split-brain.js';
 
 export const T0 = 1_700_000_000_000;
 export const SETTINGS: HaSettings = { failoverTimeoutMs: 5000, taints: true, optOutAnnotation: DEFAULT_OPT_OUT_ANNOTATION };
@@ -80,7 +80,7 @@ export function ctx(downMs: number, resources: string[] = ['pvc-1'], o: Partial<
     now: T0 + downMs,
     settings: SETTINGS,
     lostSince: new Map(resources.map((r) => [lostKey(r, 'node-a'), T0])),
-    splitBrain: standAloneSplitBrain,
+    splitBrain: localSplitBrain,
     ...o,
   };
 }

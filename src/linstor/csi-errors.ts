@@ -3,21 +3,9 @@
  * text (never a raw reply dump).
  */
 import { Code, CsiError, isCsiError } from '../csi/errors.js';
-import {
-  FAIL_IMPL_ERROR,
-  FAIL_INSUFFICIENT_PEER_SLOTS,
-  FAIL_MISSING_STLT_CONN,
-  FAIL_NOT_ALL_UPTODATE,
-  FAIL_NOT_CONNECTED,
-  FAIL_POOL_EXHAUSTED_MINOR_NR,
-  FAIL_POOL_EXHAUSTED_NODE_ID,
-  FAIL_POOL_EXHAUSTED_TCP_PORT,
-  FAIL_RSC_BUSY,
-  FAIL_SQL,
-  FAIL_UNKNOWN_ERROR,
-  codeOf,
-} from '../linstor/apicallrc.js';
-import { LinstorApiError, LinstorUnavailableError } from '../linstor/errors.js';
+import { codeOf } from './apicallrc.js';
+import { grpcCodeForRetCode } from './ret-codes.js';
+import { LinstorApiError, LinstorUnavailableError } from './errors.js';
 
 export function isLinstorApiError(e: unknown): e is LinstorApiError {
   return e instanceof LinstorApiError;
@@ -31,32 +19,28 @@ export function linstorText(e: LinstorApiError): string {
   return t;
 }
 
+/**
+ * By meaning: the error entry's ret_code through the one table (ret-codes.ts). Only a reply
+ * without a known error code falls back on the HTTP status: 404 not found, 401/403 denied, a
+ * 5xx without an entry (proxy, overload) worth a retry.
+ */
 export function codeFor(e: LinstorApiError): Code {
-  if (e.isNotEnoughNodes() || e.isNotEnoughFreeSpace()) return Code.RESOURCE_EXHAUSTED;
-  if ([FAIL_POOL_EXHAUSTED_MINOR_NR, FAIL_POOL_EXHAUSTED_TCP_PORT, FAIL_POOL_EXHAUSTED_NODE_ID, FAIL_INSUFFICIENT_PEER_SLOTS].some((c) => e.is(c))) {
-    return Code.RESOURCE_EXHAUSTED;
-  }
-  if (e.isInUse() || e.is(FAIL_NOT_ALL_UPTODATE)) return Code.FAILED_PRECONDITION;
-  if (e.is(FAIL_NOT_CONNECTED) || e.is(FAIL_MISSING_STLT_CONN)) return Code.UNAVAILABLE;
-  if (e.is(FAIL_RSC_BUSY)) return Code.ABORTED;
-  if (e.isAccessDenied()) return Code.PERMISSION_DENIED;
-  if (e.isNotFound()) return Code.NOT_FOUND;
-  if (e.isAlreadyExists()) return Code.ALREADY_EXISTS;
   if (e.retCode !== undefined) {
-    const c = codeOf(e.retCode);
-    if (c >= 200 && c < 300) return Code.INVALID_ARGUMENT;
-    if (e.is(FAIL_SQL) || e.is(FAIL_IMPL_ERROR) || e.is(FAIL_UNKNOWN_ERROR)) return Code.INTERNAL;
+    const c = grpcCodeForRetCode(codeOf(e.retCode));
+    if (c !== undefined) return c;
   }
-  // A 5xx without an error entry (proxy, overload): worth a retry.
-  if (e.status >= 500) return Code.UNAVAILABLE;
+  if (e.status === 404) return Code.NOT_FOUND;
+  if (e.status === 401 || e.status === 403) return Code.PERMISSION_DENIED;
+  if (e.status >= 500 && e.retCode === undefined) return Code.UNAVAILABLE;
   return Code.INTERNAL;
 }
 
 /**
- * Maps any error from a LINSTOR call made while `doing` (e.g. "creating volume pvc-1") to a
- * CsiError. CsiErrors pass through; unknown errors are rethrown (they become INTERNAL).
+ * The CsiError for an error from a LINSTOR call made while `doing` (e.g. "creating volume
+ * pvc-1"): CsiErrors pass through, LINSTOR errors and aborts get their code. Anything else is no
+ * LINSTOR error: undefined, and the caller throws it as it is (it becomes INTERNAL).
  */
-export function toCsiError(e: unknown, doing: string): CsiError {
+export function mapLinstorError(e: unknown, doing: string): CsiError | undefined {
   if (isCsiError(e)) return e;
   if (e instanceof LinstorUnavailableError) {
     return new CsiError(Code.UNAVAILABLE, `${doing}: ${e.message}`, { cause: e });
@@ -67,7 +51,7 @@ export function toCsiError(e: unknown, doing: string): CsiError {
     return new CsiError(code, `${doing}: LINSTOR: ${linstorText(e)}${hint}`, { cause: e });
   }
   if (e instanceof Error && e.name === 'AbortError') return new CsiError(Code.CANCELLED, `${doing}: cancelled`, { cause: e });
-  throw e;
+  return undefined;
 }
 
 /** Runs a LINSTOR call and maps its failure. */
@@ -75,7 +59,7 @@ export async function linstorCall<T>(doing: string, fn: () => Promise<T>): Promi
   try {
     return await fn();
   } catch (e) {
-    throw toCsiError(e, doing);
+    throw mapLinstorError(e, doing) ?? e;
   }
 }
 
