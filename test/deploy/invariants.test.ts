@@ -244,7 +244,7 @@ const NEEDS: Record<string, Need[]> = {
     { group: '', resource: 'persistentvolumeclaims', verbs: ['get', 'list', 'watch', 'update'] },
     { group: 'storage.k8s.io', resource: 'storageclasses', verbs: ['get', 'list', 'watch'] },
     EVENTS,
-    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list'] },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'watch'] },
     { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotcontents', verbs: ['get', 'list'] },
     { group: 'storage.k8s.io', resource: 'csinodes', verbs: ['get', 'list', 'watch'] },
     { group: '', resource: 'nodes', verbs: ['get', 'list', 'watch'] },

@@ -203,7 +203,7 @@ test('3. snapshot, restore into placementCount 2, clone with its own replica cou
 
 test('4. expansion: csi-resizer expands in LINSTOR, the kubelet role grows the filesystem', async ({ s }) => {
   const name = uniq('grow');
-  await createPvc(s, { name, storageClass: 'linstor-immediate', size: '64Mi' });
+  await createPvc(s, { name, storageClass: 'linstor-xfs', size: '320Mi' });
   const { pv } = await bound(s, name);
   await attach(s, pv, 'node-a');
   const k = kubelet(s, 'node-a');
@@ -212,17 +212,17 @@ test('4. expansion: csi-resizer expands in LINSTOR, the kubelet role grows the f
   try {
     const before = await statfs(p.targetPath);
     const core = s.kc.makeApiClient(CoreV1Api);
-    await core.patchNamespacedPersistentVolumeClaim({ name, namespace: NS, body: { spec: { resources: { requests: { storage: '160Mi' } } } } }, mergePatch);
-    const grown = await until('csi-resizer expanded the PV to 160Mi', () => core.readPersistentVolume({ name: pv.metadata?.name as string }), (v) => quantityBytes(String(v.spec?.capacity?.['storage'])) >= 160n * 1024n * 1024n);
+    await core.patchNamespacedPersistentVolumeClaim({ name, namespace: NS, body: { spec: { resources: { requests: { storage: '640Mi' } } } } }, mergePatch);
+    const grown = await until('csi-resizer expanded the PV to 640Mi', () => core.readPersistentVolume({ name: pv.metadata?.name as string }), (v) => quantityBytes(String(v.spec?.capacity?.['storage'])) >= 640n * 1024n * 1024n);
     const vd = (await s.linstor.volumeDefinitions.list(handle(pv)))[0];
-    assert.ok((vd?.size_kib ?? 0) >= 160 * 1024, `LINSTOR volume definition grown: ${vd?.size_kib} KiB`);
+    assert.ok((vd?.size_kib ?? 0) >= 640 * 1024, `LINSTOR volume definition grown: ${vd?.size_kib} KiB`);
     const pending = await until('PVC waits for the node (FileSystemResizePending)', () => readPvc(s, name), (c) => (c.status?.conditions ?? []).some((x) => x.type === 'FileSystemResizePending'));
     assert.ok(pending);
     await k.expand(grown, p, { name, namespace: NS });
     const after = await statfs(p.targetPath);
-    assert.ok(after.blocks * after.bsize > before.blocks * before.bsize + 64 * 1024 * 1024, `filesystem grew: ${before.blocks * before.bsize} -> ${after.blocks * after.bsize}`);
+    assert.ok(after.blocks * after.bsize > before.blocks * before.bsize + 256 * 1024 * 1024, `filesystem grew: ${before.blocks * before.bsize} -> ${after.blocks * after.bsize}`);
     const pvc = await readPvc(s, name);
-    assert.is(pvc.status?.capacity?.['storage'], '160Mi');
+    assert.is(pvc.status?.capacity?.['storage'], '640Mi');
   } finally {
     await k.unpublish(pv, p);
     await k.unstage(pv);

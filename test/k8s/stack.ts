@@ -31,6 +31,9 @@ export const STORAGE_CLASSES = [
   { name: 'linstor-replicated', volumeBindingMode: 'WaitForFirstConsumer', parameters: { 'linstor.csi.linbit.com/placementCount': '2', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
   { name: 'linstor-immediate', volumeBindingMode: 'Immediate', parameters: { 'linstor.csi.linbit.com/placementCount': '2', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
   { name: 'linstor-local', volumeBindingMode: 'WaitForFirstConsumer', parameters: { 'linstor.csi.linbit.com/placementCount': '1', 'linstor.csi.linbit.com/allowRemoteVolumeAccess': 'false', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
+  // Expansion: online ext4 growth is refused by this machine's kernel (resize2fs: Permission
+  // denied, even on a plain loop device), xfs_growfs works.
+  { name: 'linstor-xfs', volumeBindingMode: 'Immediate', parameters: { 'linstor.csi.linbit.com/placementCount': '2', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'xfs' } },
   { name: 'linstor-three', volumeBindingMode: 'Immediate', parameters: { 'linstor.csi.linbit.com/placementCount': '3', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
   { name: 'linstor-retain', volumeBindingMode: 'Immediate', reclaimPolicy: 'Retain', parameters: { 'linstor.csi.linbit.com/placementCount': '1', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
   { name: 'linstor-bad', volumeBindingMode: 'Immediate', parameters: { 'linstor.csi.linbit.com/placementCount': 'two', 'linstor.csi.linbit.com/storagePool': POOL } },
