@@ -1,10 +1,10 @@
 # syntax=docker/dockerfile:1
 # linstor-csi: the CSI driver image (controller and node plugin). Entrypoint `linstor-csi`;
 # the Helm chart and kustomize base run `linstor-csi serve --mode=controller|node ...`.
-#   docker build -t ghcr.io/linstor-csi-ts/linstor-csi:0.1.0 .
+#   docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) -t ghcr.io/linstor-csi-ts/linstor-csi:0.1.0 .
 # Multi-arch: docker buildx build --platform linux/amd64,linux/arm64 ...
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # --- build: compile TypeScript to dist/ and keep production dependencies only ---
 FROM ${NODE_IMAGE} AS build
@@ -21,9 +21,11 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/.cache
 
-# --- runtime: Node 20 plus the node tools the node plugin runs ---
+# --- runtime: Node 24 plus the node tools the node plugin runs ---
 FROM ${NODE_IMAGE}
 ARG VERSION=0.1.0
+# The commit GetPluginInfo reports in its manifest (the image has no .git to read it from).
+ARG GIT_COMMIT=""
 LABEL org.opencontainers.image.title="linstor-csi" \
       org.opencontainers.image.description="CSI driver for LINSTOR/DRBD (linstor.csi.linbit.com)" \
       org.opencontainers.image.version="${VERSION}" \
@@ -38,7 +40,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  # mount(8) and friends expect /etc/mtab; the kernel's mount table is the truth.
  && ln -sf /proc/mounts /etc/mtab
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    LINSTOR_CSI_GIT_COMMIT=${GIT_COMMIT}
 WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules

@@ -1,5 +1,5 @@
 /** Emulator throughput: GET /v1/nodes and RD create+delete per second over real HTTP. */
-import { tempEmulator } from '../src/emulator/testkit.js';
+import { tempEmulator } from '../test/helpers/emulator.js';
 
 async function rate(n: number, fn: (i: number) => Promise<void>, concurrency = 8): Promise<number> {
   let next = 0;

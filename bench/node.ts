@@ -15,7 +15,7 @@ import { silentLogger } from '../src/log/logger.js';
 import { createNodeOps, createToolRunner, type ToolRunner } from '../src/node-ops/index.js';
 import { createNodeService } from '../src/node-service/index.js';
 import type { VolumeCapability__Output } from '../src/csi/types.js';
-import { InFlight } from '../src/server/inflight.js';
+import { InFlight } from '../src/csi/inflight.js';
 import { systemClock } from '../src/util/clock.js';
 
 const SIZE_MIB = 1024;

@@ -1,5 +1,9 @@
 // `npm run bench`: runs every benchmark and prints one JSON document on stdout.
-// Usage: npm run bench [-- name ...]   names: startup linstor-client emulator controller node snapshots
+// Usage: npm run bench [-- name ...]   names: startup linstor-client emulator controller node snapshots table
+import { ensureNode24 } from '../scripts/node24.mjs';
+
+await ensureNode24();
+
 type Bench = () => Promise<Record<string, number>>;
 
 const benches: Record<string, () => Promise<Bench>> = {
@@ -9,6 +13,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   controller: async () => (await import('./controller.js')).benchController,
   node: async () => (await import('./node.js')).benchNode,
   snapshots: async () => (await import('./snapshots.js')).benchSnapshots,
+  table: async () => (await import('./table.js')).benchTable,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

@@ -6,6 +6,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureNode24 } from './node24.mjs';
+
+await ensureNode24();
 
 const root = new URL('..', import.meta.url).pathname;
 const all = ['unit', 'integration', 'e2e', 'deploy', 'sanity', 'k8s'];
@@ -77,6 +80,7 @@ async function sanitySuite() {
   return { passed, failed, skipped };
 }
 
+console.log(`run-tests: node ${process.version} (${process.execPath})`);
 let passed = 0; let failed = 0; let skipped = 0;
 for (const s of wanted) {
   if (!all.includes(s)) { console.error(`unknown suite "${s}"; choose from: ${all.join(' ')}`); process.exit(2); }

@@ -1,19 +1,21 @@
 /**
- * The composition root: builds the ports (LINSTOR client, node tools, clock), the services
- * the configured mode runs, and the gRPC server that carries them. The controller and node
- * service modules are imported only when the mode runs them: a node plugin (one per host)
- * does not load the controller's code, nor the controller the node tools.
+ * The composition root: builds the ports (LINSTOR client, node tools, clock), the services the
+ * configured mode runs, and the gRPC server that carries them. Only the services of the mode are
+ * registered, and their modules are imported only then: a node plugin (one per host) does not
+ * load the controller's code, nor the controller the node service and its tools.
  */
 import type { Config } from './config/config.js';
-import { toCsiError } from './controller-service/linstor-errors.js';
 import type { CsiError } from './csi/errors.js';
-import { ControllerService, GroupControllerService, IdentityService, NodeService, SnapshotMetadataService, secretFieldKeys } from './csi/proto.js';
+import { InFlight } from './csi/inflight.js';
+import { ControllerService, GroupControllerService, IdentityService, NodeService, secretFieldKeys } from './csi/proto.js';
+import type { ControllerHandlers, GroupControllerHandlers, NodeHandlers } from './csi/types.js';
 import { createIdentityService } from './identity/index.js';
+import { mapLinstorError } from './linstor/csi-errors.js';
 import { createLinstorClient, LinstorApiError, LinstorUnavailableError, type LinstorClient } from './linstor/index.js';
 import type { Logger } from './log/logger.js';
 import type { NodeOps } from './node-ops/index.js';
-import { InFlight } from './server/inflight.js';
-import { startCsiServer, type CsiServer } from './server/server.js';
+import { currentCallStats } from './server/call-stats.js';
+import { csiService, startCsiServer, type CsiServer, type ServiceRegistration } from './server/server.js';
 import { systemClock, type Clock } from './util/clock.js';
 
 export interface DriverDeps {
@@ -31,55 +33,68 @@ export interface RunningDriver {
   stop(graceMs: number): Promise<{ drained: boolean }>;
 }
 
+/** What every service of the process shares. */
+interface Shared {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  linstor: LinstorClient;
+  inflight: InFlight;
+}
+
+interface ControllerServices {
+  controller: Partial<ControllerHandlers>;
+  groupController: Partial<GroupControllerHandlers>;
+  expandsOnline: boolean;
+}
+
 /** LINSTOR failures that escape a handler still get their proper gRPC code. */
 function mapAdapterError(e: unknown): CsiError | undefined {
-  if (e instanceof LinstorUnavailableError || e instanceof LinstorApiError) return toCsiError(e, 'LINSTOR request failed');
+  if (e instanceof LinstorUnavailableError || e instanceof LinstorApiError) return mapLinstorError(e, 'LINSTOR request failed');
   return undefined;
+}
+
+/** The Controller and GroupController services, snapshots plugged into CreateVolume. */
+async function controllerServices(shared: Shared): Promise<ControllerServices> {
+  const [controllerMod, snapshotsMod] = await Promise.all([import('./controller-service/index.js'), import('./controller-service/snapshots/index.js')]);
+  const deps = { ...shared, callStats: currentCallStats, hiddenVolumes: new controllerMod.HiddenVolumes({ linstor: shared.linstor, clock: shared.clock }) };
+  const snapshots = snapshotsMod.createSnapshotServices(deps);
+  const controller = {
+    ...controllerMod.createControllerService({ ...deps, contentSource: snapshots.contentSource, extraCapabilities: snapshots.capabilities }),
+    ...snapshots.controllerHandlers,
+  };
+  return { controller, groupController: snapshots.groupControllerHandlers, expandsOnline: controllerMod.controllerCapabilities().includes('EXPAND_VOLUME') };
+}
+
+/** The Node service over this host's tools; NodeGetInfo reads the node's LINSTOR properties. */
+async function nodeService(shared: Shared, nodeOps: NodeOps | undefined): Promise<Partial<NodeHandlers>> {
+  const { clock, log, linstor } = shared;
+  const nodeServiceMod = await import('./node-service/index.js');
+  const ops = nodeOps ?? (await import('./node-ops/index.js')).createNodeOps({ clock, log: log.child({ component: 'node-ops' }) });
+  return nodeServiceMod.createNodeService({
+    config: shared.config,
+    ops,
+    topology: { nodeProps: async (name, signal) => (await linstor.nodes.get(name, signal ? { signal } : {})).props ?? {} },
+    clock,
+    log,
+    inflight: shared.inflight,
+  });
 }
 
 export async function startDriver(config: Config, deps: DriverDeps): Promise<RunningDriver> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
-  const runController = config.mode !== 'node';
-  const runNode = config.mode !== 'controller';
-  const [controllerMod, snapshotsMod, nodeOpsMod, nodeServiceMod] = await Promise.all([
-    runController ? import('./controller-service/index.js') : undefined,
-    runController ? import('./controller-service/snapshots/index.js') : undefined,
-    runNode && !deps.nodeOps ? import('./node-ops/index.js') : undefined,
-    runNode ? import('./node-service/index.js') : undefined,
-  ]);
-  const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }) });
-  const inflight = new InFlight();
-
-  const controllerDeps = { linstor, config, log, clock, inflight };
-  const snapshots = snapshotsMod ? snapshotsMod.createSnapshotServices(controllerDeps) : undefined;
-  const controller = snapshots && controllerMod
-    ? {
-        ...controllerMod.createControllerService({ ...controllerDeps, contentSource: snapshots.contentSource, extraCapabilities: snapshots.capabilities }),
-        ...snapshots.controllerHandlers,
-      }
-    : {};
-  const groupController = snapshots ? snapshots.groupControllerHandlers : {};
-
-  const nodeOps = deps.nodeOps ?? nodeOpsMod?.createNodeOps({ clock, log: log.child({ component: 'node-ops' }) });
-  const node = nodeServiceMod && nodeOps
-    ? nodeServiceMod.createNodeService({
-        config,
-        ops: nodeOps,
-        topology: { nodeProps: async (name, signal) => (await linstor.nodes.get(name, signal ? { signal } : {})).props ?? {} },
-        clock,
-        log,
-        inflight,
-      })
-    : {};
+  const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }), callStats: currentCallStats });
+  const shared: Shared = { config, log, clock, linstor, inflight: new InFlight() };
+  const controller = config.mode !== 'node' ? await controllerServices(shared) : undefined;
+  const node = config.mode !== 'controller' ? await nodeService(shared, deps.nodeOps) : undefined;
 
   const identity = createIdentityService({
     running: {
-      controller: runController,
-      groupController: Object.keys(groupController).length > 0,
-      node: runNode,
-      onlineExpansion:
-        (controllerMod !== undefined && controllerMod.controllerCapabilities().includes('EXPAND_VOLUME')) || (runNode && node.NodeExpandVolume !== undefined),
+      controller: controller !== undefined,
+      groupController: controller !== undefined && Object.keys(controller.groupController).length > 0,
+      node: node !== undefined,
+      onlineExpansion: controller?.expandsOnline === true || node?.NodeExpandVolume !== undefined,
     },
     readiness: async (signal) => {
       await linstor.controller.version({ signal });
@@ -90,19 +105,13 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
     probeTimeoutMs: config.probeTimeoutMs,
   });
 
-  const server = await startCsiServer({
-    endpoint: config.csiEndpoint,
-    log,
-    secretFields: new Set(secretFieldKeys()),
-    mapError: mapAdapterError,
-    services: [
-      { name: 'csi.v1.Identity', definition: IdentityService, handlers: identity as never },
-      { name: 'csi.v1.Controller', definition: ControllerService, handlers: controller as never },
-      { name: 'csi.v1.GroupController', definition: GroupControllerService, handlers: groupController as never },
-      { name: 'csi.v1.SnapshotMetadata', definition: SnapshotMetadataService, handlers: {} },
-      { name: 'csi.v1.Node', definition: NodeService, handlers: node as never },
-    ],
-  });
+  const services: ServiceRegistration[] = [csiService('csi.v1.Identity', IdentityService, identity)];
+  if (controller) {
+    services.push(csiService('csi.v1.Controller', ControllerService, controller.controller));
+    services.push(csiService('csi.v1.GroupController', GroupControllerService, controller.groupController));
+  }
+  if (node) services.push(csiService('csi.v1.Node', NodeService, node));
+  const server = await startCsiServer({ endpoint: config.csiEndpoint, log, secretFields: new Set(secretFieldKeys()), mapError: mapAdapterError, services });
   log.info({ mode: config.mode, node: config.nodeName, linstor: config.linstor.endpoints }, 'driver started');
 
   return {

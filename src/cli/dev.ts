@@ -11,7 +11,8 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
-import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
+import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
+import { commandArgs } from './args.js';
 import { startDriver, type RunningDriver } from '../driver.js';
 import { DEFAULT_NODES, DEFAULT_POOL_NAME, DEFAULT_POOL_SIZE, startEmulator, type EmulatorHandle } from '../emulator/index.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../log/logger.js';
@@ -281,20 +282,9 @@ export function describeDev(env: DevEnvironment, stateDir: string): string {
 }
 
 export async function runDev(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(devHelp());
-    return 0;
-  }
-  let opts: Omit<DevOptions, 'log'>;
-  try {
-    opts = parseDevArgs(argv, env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.stderr.write(`linstor-csi dev: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const parsed = commandArgs('dev', argv, io, devHelp(), (a) => parseDevArgs(a, env));
+  if ('exit' in parsed) return parsed.exit;
+  const opts: Omit<DevOptions, 'log'> = parsed.args;
   const log = createLogger({ level: opts.logLevel, format: opts.logFormat, destination: io.stderr, base: { name: 'linstor-csi-dev' } });
   // Signals that arrive while starting up stop us right after the start.
   let signalled: NodeJS.Signals | undefined;

@@ -7,10 +7,10 @@ import {
   parseListen,
   parseSize,
   rejectExtraPositionals,
-  wantsHelp,
   type FlagSpec,
   type ParsedFlags,
 } from '../config/flags.js';
+import { commandArgs } from './args.js';
 import { createLogger } from '../log/logger.js';
 import { DEFAULT_NODES, DEFAULT_POOL_NAME, DEFAULT_POOL_SIZE, startEmulator } from '../emulator/index.js';
 import { validNodeName, validPoolName } from '../emulator/names.js';
@@ -83,20 +83,9 @@ export async function runEmulator(
   env: NodeJS.ProcessEnv,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  let flags: Flags;
-  try {
-    flags = parseEmulatorArgs(argv);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.stderr.write(`linstor-csi emulator: ${e.message}\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
+  const parsed = commandArgs('emulator', argv, io, USAGE, parseEmulatorArgs, USAGE);
+  if ('exit' in parsed) return parsed.exit;
+  const flags: Flags = parsed.args;
   const log = createLogger({ level: flags.logLevel, format: env['LOG_FORMAT'] === 'json' ? 'json' : 'text', destination: io.stderr, base: { name: 'linstor-emulator' } });
   let handle;
   try {

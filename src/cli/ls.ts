@@ -4,15 +4,13 @@
  * An operator's view of any LINSTOR controller (real or emulated), built on the client:
  * aligned tables by default (sizes in human units, states coloured on a TTY), JSON with --json.
  */
-import { ConfigError, flagValue, formatHelp, parseBool, parseDuration, parseFlags, parsePositiveInt, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
-import { HttpLinstorClient } from '../linstor/http-client.js';
-import { LinstorApiError, LinstorConfigError, LinstorUnavailableError } from '../linstor/errors.js';
-import { linstorConnectionFromEnv, parseEndpoints, hasTlsMaterial, type LinstorConnectionOptions } from '../linstor/options.js';
+import { ConfigError, flagValue, formatHelp, parseBool, parseFlags, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
+import { commandArgs } from './args.js';
+import type { HttpLinstorClient } from '../linstor/http-client.js';
 import { stringifyLinstorJson } from '../linstor/apicallrc.js';
+import { LINSTOR_CLI_FLAGS, type LinstorCliArgs, describeFailure, linstorCliArgs, linstorCliClient } from './linstor-cli.js';
 import type { LinstorClient } from '../linstor/client.js';
 import type { Node, ResourceWithVolumes, Snapshot, StoragePool } from '../linstor/types.js';
-import { silentLogger } from '../log/logger.js';
-import { systemClock } from '../util/clock.js';
 
 export interface LsIo {
   stdout: { write(s: string): unknown };
@@ -38,14 +36,7 @@ const ALIASES: Record<string, View> = {
   s: 'snapshots',
 };
 
-const LS_FLAGS: readonly FlagSpec[] = [
-  { name: 'json', boolean: true, help: 'print the raw LINSTOR objects as JSON' },
-  { name: 'linstor-endpoint', placeholder: 'URL[,URL...]', help: 'controller(s)', default: 'env LS_CONTROLLERS, else http://127.0.0.1:3370' },
-  { name: 'linstor-skip-tls-verification', boolean: true, help: 'do not verify the controller\'s certificate' },
-  { name: 'bearer-token', placeholder: 'FILE', help: 'bearer token file (env LS_BEARER_TOKEN_FILE)' },
-  { name: 'linstor-request-timeout', placeholder: 'DURATION', help: 'timeout of one LINSTOR request, as for serve', default: '10s' },
-  { name: 'timeout', placeholder: 'MS', help: 'the same in milliseconds (older spelling)' },
-];
+const LS_FLAGS: readonly FlagSpec[] = [{ name: 'json', boolean: true, help: 'print the raw LINSTOR objects as JSON' }, ...LINSTOR_CLI_FLAGS];
 
 export const LS_USAGE = formatHelp(
   `Usage: linstor-csi ls <view> [options]
@@ -62,13 +53,9 @@ LS_USERNAME, LS_PASSWORD (as the Go driver).`,
   LS_FLAGS,
 );
 
-interface LsArgs {
+interface LsArgs extends LinstorCliArgs {
   view: View;
   json: boolean;
-  endpoint?: string;
-  skipTls: boolean;
-  bearerToken?: string;
-  timeoutMs: number;
 }
 
 /** Parses the view and flags; throws ConfigError naming the flag or argument. */
@@ -79,60 +66,20 @@ function parseArgs(argv: readonly string[]): LsArgs {
   const view = (VIEWS as readonly string[]).includes(raw) ? (raw as View) : ALIASES[raw];
   if (view === undefined) throw new ConfigError('<view>', `unknown view "${raw}" (one of: ${VIEWS.join(', ')})`);
   rejectExtraPositionals(parsed, 1);
-  const bool = (name: string): boolean => {
-    const f = flagValue(parsed, name);
-    return f !== undefined && parseBool(f.source, f.value);
-  };
-  const timeout = flagValue(parsed, 'timeout');
-  const requestTimeout = flagValue(parsed, 'linstor-request-timeout');
-  if (timeout && requestTimeout) throw new ConfigError('--timeout', 'give --linstor-request-timeout or --timeout, not both');
-  let timeoutMs = 10_000;
-  if (timeout) timeoutMs = parsePositiveInt(timeout.source, timeout.value);
-  if (requestTimeout) {
-    timeoutMs = parseDuration(requestTimeout.source, requestTimeout.value);
-    if (timeoutMs <= 0) throw new ConfigError(requestTimeout.source, `${requestTimeout.source} must be longer than 0, e.g. 10s`);
-  }
-  const out: LsArgs = {
-    view,
-    json: bool('json'),
-    skipTls: bool('linstor-skip-tls-verification'),
-    timeoutMs,
-  };
-  const endpoint = flagValue(parsed, 'linstor-endpoint');
-  if (endpoint !== undefined) out.endpoint = endpoint.value;
-  const bearerToken = flagValue(parsed, 'bearer-token');
-  if (bearerToken !== undefined) out.bearerToken = bearerToken.value;
-  return out;
+  const json = flagValue(parsed, 'json');
+  return { view, json: json !== undefined && parseBool(json.source, json.value), ...linstorCliArgs(parsed) };
 }
 
 /** Runs `linstor-csi ls …`; returns the exit code (0 ok, 1 controller error, 2 usage). */
 export async function runLs(argv: string[], env: Readonly<Record<string, string | undefined>>, io: LsIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(LS_USAGE);
-    return 0;
-  }
-  let args: LsArgs;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    io.stderr.write(`linstor-csi ls: ${e.message}\n\n${LS_USAGE}`);
-    return 2;
-  }
+  const parsed = commandArgs('ls', argv, io, LS_USAGE, parseArgs, `\n${LS_USAGE}`);
+  if ('exit' in parsed) return parsed.exit;
+  const args: LsArgs = parsed.args;
 
   let client: HttpLinstorClient;
-  let opts: LinstorConnectionOptions;
+  let endpoints: readonly string[];
   try {
-    opts = linstorConnectionFromEnv(env);
-    if (args.endpoint !== undefined) opts.endpoints = parseEndpoints(args.endpoint, hasTlsMaterial(opts));
-    if (opts.endpoints.length === 0) throw new LinstorConfigError('--linstor-endpoint is empty');
-    if (args.skipTls) opts.skipTlsVerify = true;
-    if (args.bearerToken !== undefined) opts.bearerTokenFile = args.bearerToken;
-    opts.timeoutMs = args.timeoutMs;
-    opts.retries = 1;
-    opts.retryBaseDelayMs = 100;
-    opts.userAgent = 'linstor-csi-ls';
-    client = new HttpLinstorClient(opts, { clock: systemClock, logger: silentLogger() });
+    ({ client, endpoints } = linstorCliClient(args, env, 'linstor-csi-ls'));
   } catch (e) {
     io.stderr.write(`linstor-csi ls: ${(e as Error).message}\n`);
     return 2;
@@ -147,26 +94,11 @@ export async function runLs(argv: string[], env: Readonly<Record<string, string 
     }
     return 0;
   } catch (e) {
-    io.stderr.write(`linstor-csi ls: ${describeFailure(e, opts.endpoints)}\n`);
+    io.stderr.write(`linstor-csi ls: ${describeFailure(e, endpoints)}\n`);
     return 1;
   } finally {
     client.close();
   }
-}
-
-function describeFailure(e: unknown, endpoints: readonly string[]): string {
-  if (e instanceof LinstorUnavailableError) {
-    const why = e.failures.map((f) => `${f.endpoint}: ${f.reason}`).join('; ');
-    return `cannot reach the LINSTOR controller (${why || endpoints.join(', ')})`;
-  }
-  if (e instanceof LinstorApiError) {
-    let s = `LINSTOR answered an error (HTTP ${e.status}): ${e.message}`;
-    if (e.cause) s += ` (cause: ${e.cause})`;
-    if (e.correction) s += ` (correction: ${e.correction})`;
-    return s;
-  }
-  if (e instanceof LinstorConfigError) return e.message;
-  return e instanceof Error ? e.message : String(e);
 }
 
 type ViewData = Node[] | StoragePool[] | ResourceWithVolumes[] | Snapshot[];
@@ -315,23 +247,34 @@ function connections(r: ResourceWithVolumes): Cell {
   return { text: bad.map(([peer, c]) => `${peer}(${c.message ?? 'down'})`).join(','), colour: 'red' };
 }
 
+/** A copy of `items` in the order of their keys (compared one after the other). */
+function sortedBy<T>(items: readonly T[], keys: (t: T) => string[]): T[] {
+  return [...items].sort((a, b) => {
+    const ka = keys(a);
+    const kb = keys(b);
+    for (let i = 0; i < ka.length; i++) {
+      const c = (ka[i] ?? '').localeCompare(kb[i] ?? '');
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
 function renderResources(rs: ResourceWithVolumes[], tty: boolean): string {
-  const rows = [...rs]
-    .sort((a, b) => a.name.localeCompare(b.name) || a.node_name.localeCompare(b.node_name))
-    .map((r): Row => [
-      r.name,
-      r.node_name,
-      r.state?.in_use === undefined ? '-' : r.state.in_use ? { text: 'InUse', colour: 'green' } : 'Unused',
-      connections(r),
-      resourceState(r),
-      time(r.create_timestamp),
-    ]);
+  const rows = sortedBy(rs, (r) => [r.name, r.node_name]).map((r): Row => [
+    r.name,
+    r.node_name,
+    r.state?.in_use === undefined ? '-' : r.state.in_use ? { text: 'InUse', colour: 'green' } : 'Unused',
+    connections(r),
+    resourceState(r),
+    time(r.create_timestamp),
+  ]);
   return renderTable(['RESOURCE', 'NODE', 'USAGE', 'CONNS', 'STATE', 'CREATED'], rows, tty);
 }
 
 function renderVolumes(rs: ResourceWithVolumes[], tty: boolean): string {
   const rows: Row[] = [];
-  for (const r of [...rs].sort((a, b) => a.node_name.localeCompare(b.node_name) || a.name.localeCompare(b.name))) {
+  for (const r of sortedBy(rs, (x) => [x.node_name, x.name])) {
     const drbdVols = r.layer_object?.drbd?.drbd_volumes ?? [];
     for (const v of r.volumes ?? []) {
       const minor = drbdVols.find((d) => d.drbd_volume_definition?.volume_number === v.volume_number)?.drbd_volume_definition?.minor_number;
@@ -361,15 +304,13 @@ function snapshotState(s: Snapshot): Cell {
 }
 
 function renderSnapshots(ss: Snapshot[], tty: boolean): string {
-  const rows = [...ss]
-    .sort((a, b) => a.resource_name.localeCompare(b.resource_name) || a.name.localeCompare(b.name))
-    .map((s): Row => [
-      s.resource_name,
-      s.name,
-      (s.nodes ?? []).join(',') || '-',
-      (s.volume_definitions ?? []).map((v) => `${v.volume_number}: ${humanKib(v.size_kib)}`).join(', ') || '-',
-      time(s.snapshots?.[0]?.create_timestamp),
-      snapshotState(s),
-    ]);
+  const rows = sortedBy(ss, (s) => [s.resource_name, s.name]).map((s): Row => [
+    s.resource_name,
+    s.name,
+    (s.nodes ?? []).join(',') || '-',
+    (s.volume_definitions ?? []).map((v) => `${v.volume_number}: ${humanKib(v.size_kib)}`).join(', ') || '-',
+    time(s.snapshots?.[0]?.create_timestamp),
+    snapshotState(s),
+  ]);
   return renderTable(['RESOURCE', 'SNAPSHOT', 'NODES', 'VOLUMES', 'CREATED', 'STATE'], rows, tty);
 }

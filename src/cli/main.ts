@@ -1,6 +1,7 @@
 // linstor-csi: one binary, several sub-commands. Each command module is imported only
 // when it runs, so `serve` starts without loading the emulator or the demo.
-import { driverVersion } from '../identity/plugin-info.js';
+import { driverVersion } from '../util/build-info.js';
+import { DRIVER_NAME } from '../csi/driver-name.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   emulator: { summary: 'run the embedded LINSTOR emulator (REST API, emulated satellites on loop devices)', load: async () => (await import('./emulator.js')).runEmulator },
   dev: { summary: 'run the emulator and a driver wired to it, for trying things out', load: async () => (await import('./dev.js')).runDev },
   demo: { summary: 'walk through a volume lifecycle on the emulator, step by step', load: async () => (await import('./demo.js')).runDemo },
+  'split-brain': { summary: 'list, show and resolve DRBD split brains (see docs/split-brain.md)', load: async () => (await import('./split-brain.js')).runSplitBrain },
   ls: { summary: 'list LINSTOR nodes, storage-pools, resources, volumes or snapshots', load: async () => {
     const { runLs } = await import('./ls.js');
     return (argv, env, io) => runLs(argv, env, { stdout: io.stdout, stderr: io.stderr, isTTY: Boolean(io.stdout.isTTY) });
@@ -23,7 +25,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
   return [
-    `linstor-csi ${driverVersion()}: Kubernetes CSI driver for LINSTOR/DRBD (linstor.csi.linbit.com)`,
+    `linstor-csi ${driverVersion()}: Kubernetes CSI driver for LINSTOR/DRBD (${DRIVER_NAME})`,
     '',
     'Usage: linstor-csi <command> [flags]',
     '',

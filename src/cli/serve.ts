@@ -1,5 +1,5 @@
 import { checkLinstorFiles, ConfigError, parseServeArgs, serveHelp, wantsHelp, type Config } from '../config/config.js';
-import { driverVersion } from '../identity/plugin-info.js';
+import { driverVersion } from '../util/build-info.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { startDriver } from '../driver.js';
 import type { CliIo } from './main.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LinstorConfigError } from '../linstor/errors.js';
+import { DRIVER_NAME } from '../csi/driver-name.js';
 import { linstorConnectionFromEnv, parseEndpoints, type LinstorConnectionOptions } from '../linstor/options.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
 import {
@@ -42,9 +43,14 @@ export interface Config {
   /** How long a Probe result (LINSTOR reachable or not) is reused. */
   probeCacheMs: number;
   probeTimeoutMs: number;
+  /**
+   * How long ListVolumes may reuse one read of LINSTOR (never past a write of this driver);
+   * 0 or unset = every call reads LINSTOR. See controller-service/volume-listing.ts.
+   */
+  listingCacheMaxAgeMs?: number;
 }
 
-export const DEFAULT_CSI_ENDPOINT = 'unix:///var/lib/kubelet/plugins/linstor.csi.linbit.com/csi.sock';
+export const DEFAULT_CSI_ENDPOINT = `unix:///var/lib/kubelet/plugins/${DRIVER_NAME}/csi.sock`;
 export const DEFAULT_DEVICE_PATH_TEMPLATE = '/dev/drbd/by-res/{resource}/{volume}';
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
@@ -63,6 +69,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'device-path-template', placeholder: 'TEMPLATE', help: 'path of a volume\'s DRBD device; {resource} and {volume} are replaced', default: DEFAULT_DEVICE_PATH_TEMPLATE },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the DRBD device to appear', default: '30s' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
+  { name: 'listing-cache-max-age', placeholder: 'DURATION', help: 'how long ListVolumes may reuse one LINSTOR read (never past a write of this driver); changes made outside the driver show within this; 0s = always read', default: '2s' },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish after SIGTERM', default: '30s' },
   { name: 'version', boolean: true, help: 'print the version and exit' },
 ];
@@ -223,6 +230,7 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
   const dwt = withDefault(parsed, 'device-wait-timeout', env);
   const mvpn = withDefault(parsed, 'max-volumes-per-node', env);
   const sdt = withDefault(parsed, 'shutdown-timeout', env);
+  const lcma = withDefault(parsed, 'listing-cache-max-age', env);
   const lbsp = withDefault(parsed, 'label-by-storage-pool', env);
   parseBool(lbsp.source, lbsp.value);
   const cfg: Config = {
@@ -238,6 +246,7 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
     shutdownTimeoutMs: parseDuration(sdt.source, sdt.value),
     probeCacheMs: 3000,
     probeTimeoutMs: 2000,
+    listingCacheMaxAgeMs: parseDuration(lcma.source, lcma.value),
   };
   if (node) cfg.nodeName = node.value;
   return cfg;

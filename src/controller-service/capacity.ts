@@ -9,10 +9,11 @@
  * pool on distinct nodes).
  */
 import type { GetCapacityRequest__Output, GetCapacityResponse } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { StoragePool } from '../linstor/types.js';
-import type { ControllerDeps, NodeDirectory } from './deps.js';
-import { linstorCall } from './linstor-errors.js';
+import type { ControllerDeps } from './deps.js';
+import type { NodeDirectory } from './node-directory.js';
+import { linstorCall } from '../linstor/csi-errors.js';
 import { type VolumeParameters, parseParameters, replicaCount } from './parameters.js';
 import { KiB } from './sizes.js';
 import { type NodeInfo, allowedReplicaNodes } from './topology.js';

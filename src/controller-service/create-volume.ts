@@ -11,23 +11,22 @@
  */
 import { Code, CsiError, alreadyExists, failedPrecondition, invalidArgument } from '../csi/errors.js';
 import type { CreateVolumeRequest__Output, CreateVolumeResponse, Volume, VolumeContentSource } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import { FAIL_EXISTS_RSC_DFN } from '../linstor/apicallrc.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { AutoSelectFilter } from '../linstor/types.js';
 import { requireCapabilities, type CapabilitySummary } from './capabilities.js';
-import type { ControllerDeps, GroupReconciler, NodeDirectory } from './deps.js';
-import { linstorCall, toCsiError } from './linstor-errors.js';
+import type { ControllerDeps } from './deps.js';
+import type { GroupReconciler } from './group-reconciler.js';
+import type { NodeDirectory } from './node-directory.js';
+import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { resourceNameFor } from './naming.js';
 import { type VolumeParameters, formatRemoteAccess, parseMutableParameters, parseParameters, replicaCount } from './parameters.js';
 import { type PlacementPlan, type PlacementStep, type TopologyRequest, needsNodes, planPlacement } from './placement.js';
+import { DRIVER_ID } from '../csi/driver-name.js';
+import { CTX_FS_OPTS, CTX_FS_TYPE, CTX_MOUNT_OPTIONS, CTX_POST_MOUNT_XFS_OPTS, CTX_REMOTE_ACCESS_POLICY, CTX_USES_VOLUME_CONTEXT } from '../csi/volume-context.js';
+import { driverVersion } from '../util/build-info.js';
 import {
-  CTX_FS_OPTS,
-  CTX_FS_TYPE,
-  CTX_MOUNT_OPTIONS,
-  CTX_POST_MOUNT_XFS_OPTS,
-  CTX_REMOTE_ACCESS_POLICY,
-  DRIVER_ID,
   PROP_CSI_NAME,
   PROP_FS_TYPE,
   PROP_PROVISIONED_BY,
@@ -43,7 +42,6 @@ import { PROP_CONTENT_SOURCE, contentSourceKey } from './snapshots/props.js';
 
 export const PVC_NAME_KEY = 'csi.storage.k8s.io/pvc/name';
 export const PVC_NAMESPACE_KEY = 'csi.storage.k8s.io/pvc/namespace';
-const DRIVER_VERSION = '0.1.0';
 
 /** Everything CreateVolume decided before touching LINSTOR. */
 export interface CreatePlan {
@@ -97,7 +95,7 @@ export function planCreate(req: CreateVolumeRequest__Output, propertyNamespace: 
   }
   const rdProps: Record<string, string> = {
     ...mutable.properties,
-    [PROP_PROVISIONED_BY]: `${DRIVER_ID}/${DRIVER_VERSION}`,
+    [PROP_PROVISIONED_BY]: `${DRIVER_ID}/${driverVersion()}`,
     [PROP_CSI_NAME]: req.name,
     [PROP_VOLUME_MODE]: caps.accessType === 'block' ? 'block' : 'filesystem',
   };
@@ -114,7 +112,7 @@ export function planCreate(req: CreateVolumeRequest__Output, propertyNamespace: 
 export function volumeContext(plan: Pick<CreatePlan, 'params' | 'fsType'>): Record<string, string> {
   const p = plan.params;
   const ctx: Record<string, string> = {
-    'linstor.csi.linbit.com/uses-volume-context': 'true',
+    [CTX_USES_VOLUME_CONTEXT]: 'true',
     [CTX_REMOTE_ACCESS_POLICY]: formatRemoteAccess(p.remoteAccess),
   };
   if (plan.fsType) ctx[CTX_FS_TYPE] = plan.fsType;
@@ -207,20 +205,13 @@ async function newVolume(deps: CreateVolumeDeps, plan: CreatePlan, ctx: CallCont
     for (const step of placement.steps) await runStep(deps, plan.rdName, step, ctx);
     return await respond(deps, plan, plan.sizeKiB, ctx, null, undefined);
   } catch (e) {
-    const err = toCsiErrorOrSelf(e, `creating volume ${plan.rdName}`);
+    const doing = `creating volume ${plan.rdName}`;
+    const err = mapLinstorError(e, doing) ?? new CsiError(Code.INTERNAL, `${doing}: unexpected error`, { cause: e });
     // ABORTED = someone else owns the RD; never delete theirs.
     if (rdMayExist && err.code !== Code.ABORTED) await cleanup(deps, plan, ensured.created, ctx);
     // Failed before any RD existed (e.g. no node matches the topology): the group this call made goes too.
     else if (!rdMayExist) await removeCreatedGroup(deps, plan, ensured.created, ctx);
     throw err;
-  }
-}
-
-function toCsiErrorOrSelf(e: unknown, doing: string): CsiError {
-  try {
-    return toCsiError(e, doing);
-  } catch {
-    return new CsiError(Code.INTERNAL, `${doing}: unexpected error`, { cause: e });
   }
 }
 

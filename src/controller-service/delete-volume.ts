@@ -5,14 +5,16 @@
  */
 import { failedPrecondition } from '../csi/errors.js';
 import type { DeleteVolumeRequest__Output, DeleteVolumeResponse } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import { FAIL_EXISTS_SNAPSHOT_DFN } from '../linstor/apicallrc.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceDefinition } from '../linstor/types.js';
-import type { ControllerDeps, GroupReconciler } from './deps.js';
-import { linstorCall, toCsiError } from './linstor-errors.js';
+import type { ControllerDeps } from './deps.js';
+import type { GroupReconciler } from './group-reconciler.js';
+import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { isGeneratedResourceGroup, isValidVolumeId } from './naming.js';
-import { PROP_DELETED, PROP_PROVISIONED_BY } from './props.js';
+import { isHiddenOrEmptied } from './hidden-volumes.js';
+import { PROP_DELETED } from './props.js';
 import { isDeleting, isDisklessResource } from './volume-condition.js';
 import { isHidden, requireVolumeId, viewResources } from './volumes.js';
 
@@ -55,7 +57,7 @@ export async function deleteVolume(deps: DeleteVolumeDeps, req: DeleteVolumeRequ
         await hide(deps, rd, ctx);
         return {};
       }
-      throw toCsiError(e, `deleting volume ${id}`);
+      throw mapLinstorError(e, `deleting volume ${id}`) ?? e;
     }
     const rg = rd.resource_group_name;
     if (rg && isGeneratedResourceGroup(rg)) await deps.groups.deleteIfUnused(rg, ctx);
@@ -71,6 +73,7 @@ export async function deleteVolume(deps: DeleteVolumeDeps, req: DeleteVolumeRequ
 async function hide(deps: DeleteVolumeDeps, rd: ResourceDefinition, ctx: CallContext): Promise<void> {
   const id = rd.name;
   const o = { signal: ctx.signal };
+  deps.hiddenVolumes?.hiding(id);
   if (!isHidden(rd)) {
     ctx.log.info({ volume: id }, 'volume has snapshots: keeping its resource definition hidden until they are deleted');
     await linstorCall(`hiding volume ${id}`, () => deps.linstor.resourceDefinitions.modify(id, { override_props: { [PROP_DELETED]: 'true' } }, o));
@@ -86,14 +89,6 @@ async function hide(deps: DeleteVolumeDeps, rd: ResourceDefinition, ctx: CallCon
     });
   }
   if (await removeIfNoSnapshots(deps, rd, ctx)) ctx.log.info({ volume: id }, 'no snapshot left: removed the volume');
-}
-
-/**
- * A hidden volume: ours marked deleted, or one the Go driver's DeleteVolume left (provisioned,
- * no volume definitions left), which it removes with the last snapshot too.
- */
-function isHiddenOrEmptied(rd: ResourceDefinition): boolean {
-  return isHidden(rd) || (rd.props?.[PROP_PROVISIONED_BY] !== undefined && (rd.volume_definitions ?? []).length === 0);
 }
 
 /**
@@ -124,6 +119,7 @@ async function removeIfNoSnapshots(deps: DeleteVolumeDeps, rd: ResourceDefinitio
   });
   if (snaps === undefined || snaps.length > 0) return false;
   await linstorCall(`deleting hidden volume ${rdName}`, () => deps.linstor.resourceDefinitions.delete(rdName, o));
+  deps.hiddenVolumes?.removed(rdName);
   const rg = rd.resource_group_name;
   if (rg && isGeneratedResourceGroup(rg)) await deps.groups.deleteIfUnused(rg, ctx);
   return true;

@@ -1,21 +1,11 @@
-/**
- * What the controller handlers share: the ports, a short-lived node cache and the resource-group
- * reconciler (one reconciliation per group at a time, remembered while the process lives).
- */
+/** What the controller handlers are built from: the ports and the process-wide guards. */
 import type { Config } from '../config/config.js';
-import type { CallContext } from '../server/handler.js';
-import type { InFlight } from '../server/inflight.js';
-import { joinLinstorWork } from '../server/call-stats.js';
+import type { InFlight } from '../csi/inflight.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
+import type { CallStatsSource } from '../linstor/call-stats.js';
 import type { LinstorClient } from '../linstor/client.js';
-import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_FOUND_RSC_GRP } from '../linstor/apicallrc.js';
-import { LinstorApiError } from '../linstor/errors.js';
-import type { ResourceGroup } from '../linstor/types.js';
-import { canonicalJson } from './naming.js';
-import { linstorCall, toCsiError } from './linstor-errors.js';
-import { type DesiredGroup, planGroup } from './resource-group.js';
-import { type NodeInfo, nodeInfo } from './topology.js';
+import type { HiddenVolumes } from './hidden-volumes.js';
 
 export interface ControllerDeps {
   linstor: LinstorClient;
@@ -23,142 +13,8 @@ export interface ControllerDeps {
   log: Logger;
   clock: Clock;
   inflight: InFlight;
-}
-
-/** The node list, reused for `ttlMs` (topology labels change rarely; online state is re-read where it matters). */
-export class NodeDirectory {
-  private cached: { at: number; nodes: NodeInfo[] } | undefined;
-  private pending: Promise<NodeInfo[]> | undefined;
-
-  constructor(
-    private readonly deps: Pick<ControllerDeps, 'linstor' | 'config' | 'clock'>,
-    private readonly ttlMs = 10_000,
-  ) {}
-
-  async list(ctx: Pick<CallContext, 'signal'>, fresh = false): Promise<NodeInfo[]> {
-    const now = this.deps.clock.now();
-    if (!fresh && this.cached && now - this.cached.at < this.ttlMs) return this.cached.nodes;
-    // Joining another call's fetch: that wait is LINSTOR time of this call too.
-    if (this.pending) return joinLinstorWork(this.pending);
-    this.pending = linstorCall('listing LINSTOR nodes', () => this.deps.linstor.nodes.list({}, { signal: ctx.signal }))
-      .then((nodes) => {
-        const infos = nodes.map((n) => nodeInfo(n, this.deps.config.propertyNamespace));
-        this.cached = { at: this.deps.clock.now(), nodes: infos };
-        return infos;
-      })
-      .finally(() => {
-        this.pending = undefined;
-      });
-    return this.pending;
-  }
-
-  invalidate(): void {
-    this.cached = undefined;
-  }
-}
-
-export interface EnsuredGroup {
-  /** This call created the group (a failed create should remove it again). */
-  created: boolean;
-}
-
-/**
- * Creates or reconciles resource groups. Concurrent calls for the same desired state share one
- * reconciliation; a reconciled group is remembered until `forget` (e.g. after it was deleted).
- */
-export class GroupReconciler {
-  /** Reconciled (or being reconciled) desired states, by lower-case group name. */
-  private readonly done = new Map<string, Map<string, Promise<EnsuredGroup>>>();
-
-  constructor(private readonly deps: Pick<ControllerDeps, 'linstor' | 'log'>) {}
-
-  ensure(desired: DesiredGroup, ctx: Pick<CallContext, 'signal'>): Promise<EnsuredGroup> {
-    const name = desired.name.toLowerCase();
-    const key = canonicalJson({ f: desired.selectFilter, p: desired.props });
-    const states = this.done.get(name) ?? new Map<string, Promise<EnsuredGroup>>();
-    this.done.set(name, states);
-    const known = states.get(key);
-    if (known) return joinLinstorWork(known).then(() => ({ created: false }));
-    const p = this.reconcile(desired, ctx).catch((e: unknown) => {
-      states.delete(key);
-      throw e;
-    });
-    states.set(key, p);
-    return p;
-  }
-
-  /** Drops what is remembered about a group (it was deleted, or LINSTOR says it is missing). */
-  forget(name: string): void {
-    this.done.delete(name.toLowerCase());
-  }
-
-  /**
-   * When `e` says the group is missing (another call deleted it with its last volume),
-   * recreates it and returns true: the caller retries its request once.
-   */
-  async recreateIfMissing(e: unknown, desired: DesiredGroup, ctx: Pick<CallContext, 'signal'>): Promise<boolean> {
-    if (!(e instanceof LinstorApiError && e.is(FAIL_NOT_FOUND_RSC_GRP))) return false;
-    this.forget(desired.name);
-    await this.ensure(desired, ctx);
-    return true;
-  }
-
-  private async reconcile(desired: DesiredGroup, ctx: Pick<CallContext, 'signal'>): Promise<EnsuredGroup> {
-    const o = { signal: ctx.signal };
-    const doing = `reconciling resource group ${desired.name}`;
-    const linstor = this.deps.linstor;
-    for (let attempt = 0; ; attempt++) {
-      const existing = await linstorCall(doing, async (): Promise<ResourceGroup | undefined> => {
-        try {
-          return await linstor.resourceGroups.get(desired.name, o);
-        } catch (e) {
-          if (e instanceof LinstorApiError && e.isNotFound()) return undefined;
-          throw e;
-        }
-      });
-      const plan = planGroup(desired, existing);
-      if (plan.action === 'none') return { created: false };
-      if (plan.action === 'modify') {
-        await linstorCall(doing, () => linstor.resourceGroups.modify(desired.name, plan.modify, o));
-        return { created: false };
-      }
-      try {
-        await linstor.resourceGroups.create(plan.create, o);
-      } catch (e) {
-        // Someone else created it meanwhile: reconcile against theirs.
-        if (e instanceof LinstorApiError && e.isAlreadyExists() && attempt === 0) continue;
-        throw toCsiError(e, doing);
-      }
-      if (plan.props) {
-        try {
-          await linstor.resourceGroups.modify(desired.name, plan.props, o);
-        } catch (e) {
-          // Do not leave a group without its properties behind.
-          await linstor.resourceGroups.delete(desired.name, o).catch(() => undefined);
-          throw toCsiError(e, doing);
-        }
-      }
-      this.deps.log.info({ resourceGroup: desired.name }, 'created resource group');
-      return { created: true };
-    }
-  }
-
-  /** Deletes a generated group if no resource definition uses it any more (best effort). */
-  async deleteIfUnused(name: string, ctx: Pick<CallContext, 'signal' | 'log'>): Promise<boolean> {
-    const key = name.toLowerCase();
-    const remembered = this.done.get(key);
-    this.forget(name);
-    try {
-      await this.deps.linstor.resourceGroups.delete(name, { signal: ctx.signal });
-      return true;
-    } catch (e) {
-      if (e instanceof LinstorApiError && e.is(FAIL_EXISTS_RSC_DFN)) {
-        // Still in use, so unchanged: keep what we knew, or every later create would reconcile it again.
-        if (remembered && !this.done.has(key)) this.done.set(key, remembered);
-      } else {
-        ctx.log.warn({ err: e, resourceGroup: name }, 'could not delete unused resource group');
-      }
-      return false;
-    }
-  }
+  /** The current RPC's LINSTOR statistics (provided by the gRPC server); absent outside one. */
+  callStats?: CallStatsSource;
+  /** Shared by DeleteVolume and DeleteSnapshot; without it DeleteSnapshot always checks the volume. */
+  hiddenVolumes?: HiddenVolumes;
 }

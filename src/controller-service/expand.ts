@@ -4,10 +4,10 @@
  */
 import { invalidArgument, outOfRange } from '../csi/errors.js';
 import type { ControllerExpandVolumeRequest__Output, ControllerExpandVolumeResponse } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import { checkCapabilities } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';
-import { linstorCall } from './linstor-errors.js';
+import { linstorCall } from '../linstor/csi-errors.js';
 import { PROP_FS_TYPE, PROP_VOLUME_MODE } from './props.js';
 import { KiB, allocationKiB, kibToBytes, parseBytes } from './sizes.js';
 import { VOLUME_NUMBER, requireVolume, requireVolumeId } from './volumes.js';

@@ -6,17 +6,22 @@
 import type { ControllerHandlers, ControllerServiceCapability } from '../csi/types.js';
 import { type ContentSourceStep, createVolume } from './create-volume.js';
 import { getCapacity } from './capacity.js';
-import { type ControllerDeps, GroupReconciler, NodeDirectory } from './deps.js';
+import type { ControllerDeps } from './deps.js';
+import { GroupReconciler } from './group-reconciler.js';
+import { NodeDirectory } from './node-directory.js';
 import { deleteVolume } from './delete-volume.js';
 import { expandVolume } from './expand.js';
 import { getVolume, listVolumes, validateVolumeCapabilities } from './list-volumes.js';
 import { modifyVolume } from './modify.js';
+import { VolumeListings } from './volume-listing.js';
 import { publishVolume, unpublishVolume } from './publish.js';
 
 export type { ControllerDeps } from './deps.js';
 export type { ContentSourceStep, CreatePlan } from './create-volume.js';
-export { GroupReconciler, NodeDirectory } from './deps.js';
+export { GroupReconciler } from './group-reconciler.js';
+export { NodeDirectory } from './node-directory.js';
 export { removeHiddenVolumeIfUnused } from './delete-volume.js';
+export { HiddenVolumes } from './hidden-volumes.js';
 
 /** Controller capabilities backed by a handler below. */
 export const BASE_CAPABILITIES = [
@@ -53,12 +58,14 @@ export interface ControllerServiceDeps extends ControllerDeps {
 export interface ControllerServiceInternals {
   groups: GroupReconciler;
   nodes: NodeDirectory;
+  listings: VolumeListings;
 }
 
 export function createControllerService(deps: ControllerServiceDeps, internals?: Partial<ControllerServiceInternals>): Partial<ControllerHandlers> {
   const groups = internals?.groups ?? new GroupReconciler(deps);
   const nodes = internals?.nodes ?? new NodeDirectory(deps);
-  const full = { ...deps, groups, nodes };
+  const listings = internals?.listings ?? new VolumeListings(deps, deps.config.listingCacheMaxAgeMs ?? 0);
+  const full = { ...deps, groups, nodes, listings };
   const caps = controllerCapabilities(deps.extraCapabilities ?? []);
   return {
     CreateVolume: (req, ctx) => createVolume(full, req, ctx),

@@ -11,48 +11,42 @@ import type {
   ValidateVolumeCapabilitiesRequest__Output,
   ValidateVolumeCapabilitiesResponse,
 } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
-import type { ResourceDefinition, ResourceWithVolumes } from '../linstor/types.js';
+import type { CallContext } from '../csi/handler.js';
+import type { ResourceWithVolumes } from '../linstor/types.js';
 import { checkCapabilities } from './capabilities.js';
 import type { ControllerDeps } from './deps.js';
-import { linstorCall } from './linstor-errors.js';
-import { paginate } from './pagination.js';
+import { decodeToken, pageRange } from './pagination.js';
 import { type Layer, parseMutableParameters, parseParameters } from './parameters.js';
-import { PROP_FS_TYPE, PROP_PROVISIONED_BY, PROP_VOLUME_MODE } from './props.js';
+import { PROP_FS_TYPE, PROP_VOLUME_MODE } from './props.js';
 import { kibToBytes } from './sizes.js';
+import { SplitBrainTracker, detectSplitBrain } from '../split-brain/detect.js';
 import { volumeCondition } from './volume-condition.js';
-import { VOLUME_NUMBER, isHidden, publishedNodes, requireVolume, requireVolumeId, viewResources } from './volumes.js';
+import type { VolumeListings } from './volume-listing.js';
+import { VOLUME_NUMBER, publishedNodes, requireVolume, requireVolumeId, viewResources } from './volumes.js';
 
-function sizeOf(rd: ResourceDefinition): number {
-  return rd.volume_definitions?.find((v) => (v.volume_number ?? 0) === VOLUME_NUMBER)?.size_kib ?? 0;
+// When each split brain was first seen by this controller (LINSTOR does not record it).
+const trackers = new WeakMap<ControllerDeps, SplitBrainTracker>();
+
+function status(deps: ControllerDeps, resources: readonly ResourceWithVolumes[]): { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } } {
+  let tracker = trackers.get(deps);
+  if (!tracker) trackers.set(deps, (tracker = new SplitBrainTracker()));
+  const sb = detectSplitBrain(resources);
+  const rd = resources[0]?.name;
+  const [seen] = tracker.observe(sb ? [sb] : [], deps.clock.now(), rd !== undefined ? [rd] : []);
+  return { published_node_ids: publishedNodes(resources), volume_condition: volumeCondition(resources, VOLUME_NUMBER, seen?.since) };
 }
 
-function status(resources: readonly ResourceWithVolumes[]): { published_node_ids: string[]; volume_condition: { abnormal: boolean; message: string } } {
-  return { published_node_ids: publishedNodes(resources), volume_condition: volumeCondition(resources, VOLUME_NUMBER) };
+export interface ListVolumesDeps extends ControllerDeps {
+  listings: VolumeListings;
 }
 
-export async function listVolumes(deps: ControllerDeps, req: ListVolumesRequest__Output, ctx: CallContext): Promise<ListVolumesResponse> {
+export async function listVolumes(deps: ListVolumesDeps, req: ListVolumesRequest__Output, ctx: CallContext): Promise<ListVolumesResponse> {
   const max = req.max_entries ?? 0;
   if (max < 0) throw invalidArgument(`max_entries must not be negative, got ${max}`);
-  const o = { signal: ctx.signal };
-  const [rds, resources] = await Promise.all([
-    linstorCall('listing volumes', () => deps.linstor.resourceDefinitions.list({ withVolumeDefinitions: true }, o)),
-    linstorCall('listing resources', () => deps.linstor.resources.view({}, o)),
-  ]);
-  const ours = rds.filter((rd) => rd.props?.[PROP_PROVISIONED_BY] !== undefined && !isHidden(rd) && sizeOf(rd) > 0);
-  const page = paginate(ours, (rd) => rd.name, req.starting_token ?? '', max);
-  const byRd = new Map<string, ResourceWithVolumes[]>();
-  for (const r of resources) {
-    const k = r.name.toLowerCase();
-    byRd.set(k, [...(byRd.get(k) ?? []), r]);
-  }
-  return {
-    entries: page.items.map((rd) => ({
-      volume: { volume_id: rd.name, capacity_bytes: kibToBytes(sizeOf(rd)) },
-      status: status(byRd.get(rd.name.toLowerCase()) ?? []),
-    })),
-    next_token: page.nextToken,
-  };
+  decodeToken(req.starting_token ?? ''); // a bad token is refused before any LINSTOR request
+  const listing = await deps.listings.get(ctx);
+  const page = pageRange(listing.ids, req.starting_token ?? '', max);
+  return { entries: listing.slice(page.start, page.end, (resources) => status(deps, resources)), next_token: page.nextToken };
 }
 
 export async function getVolume(deps: ControllerDeps, req: ControllerGetVolumeRequest__Output, ctx: CallContext): Promise<ControllerGetVolumeResponse> {
@@ -60,7 +54,7 @@ export async function getVolume(deps: ControllerDeps, req: ControllerGetVolumeRe
   const [v, resources] = await Promise.all([requireVolume(deps.linstor, id, ctx), viewResources(deps.linstor, id, ctx)]);
   return {
     volume: { volume_id: v.rd.name, capacity_bytes: kibToBytes(v.vd?.size_kib ?? 0) },
-    status: status(resources),
+    status: status(deps, resources),
   };
 }
 

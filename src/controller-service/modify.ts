@@ -5,10 +5,10 @@
  */
 import { failedPrecondition } from '../csi/errors.js';
 import type { ControllerModifyVolumeRequest__Output, ControllerModifyVolumeResponse } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { ResourceWithVolumes } from '../linstor/types.js';
 import type { ControllerDeps } from './deps.js';
-import { linstorCall } from './linstor-errors.js';
+import { linstorCall } from '../linstor/csi-errors.js';
 import { parseMutableParameters } from './parameters.js';
 import { VOLUME_NUMBER, diskfulResources, requireVolume, requireVolumeId, viewResources } from './volumes.js';
 

@@ -3,6 +3,7 @@
  * resource-group name. The CSI volume id is the resource-definition name.
  */
 import { createHash } from 'node:crypto';
+import { DRIVER_NAME } from '../csi/driver-name.js';
 
 /** RFC 4122 DNS namespace. */
 const NS_DNS = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
@@ -22,8 +23,8 @@ export function uuidv5(name: string, namespace: string): string {
 }
 
 /** Namespaces of this driver's names (themselves v5 UUIDs of DNS names). */
-export const VOLUME_NAMESPACE = uuidv5('linstor.csi.linbit.com', NS_DNS);
-export const RESOURCE_GROUP_NAMESPACE = uuidv5('resourcegroup.linstor.csi.linbit.com', NS_DNS);
+export const VOLUME_NAMESPACE = uuidv5(DRIVER_NAME, NS_DNS);
+export const RESOURCE_GROUP_NAMESPACE = uuidv5(`resourcegroup.${DRIVER_NAME}`, NS_DNS);
 
 const RSC_NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]{1,47}$/;
 const RESERVED = new Set(['all', 'proxy']);

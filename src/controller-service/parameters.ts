@@ -10,11 +10,11 @@
  *
  * Every error names the key, the value and what is accepted.
  */
+import { DRIVER_NAME } from '../csi/driver-name.js';
 import { invalidArgument, type CsiError } from '../csi/errors.js';
 import { parseStructured, StructuredValueError, type Plain } from './structured-value.js';
 
-export const DRIVER_NAMESPACE = 'linstor.csi.linbit.com';
-export const PROPERTY_NAMESPACE = 'property.linstor.csi.linbit.com';
+export const PROPERTY_NAMESPACE = `property.${DRIVER_NAME}`;
 
 export type PlacementPolicy = 'AutoPlaceTopology' | 'AutoPlace' | 'FollowTopology' | 'Manual';
 export const PLACEMENT_POLICIES: readonly PlacementPolicy[] = ['AutoPlaceTopology', 'AutoPlace', 'FollowTopology', 'Manual'];
@@ -121,14 +121,14 @@ export function classifyKey(key: string): Classified {
   const ns = slash < 0 ? '' : key.slice(0, slash);
   const rest = slash < 0 ? key : key.slice(slash + 1);
   if (ns.toLowerCase() === PROPERTY_NAMESPACE) return { kind: 'property', key, property: rest };
-  if (ns !== '' && ns.toLowerCase() !== DRIVER_NAMESPACE) return { kind: 'ignored', key };
+  if (ns !== '' && ns.toLowerCase() !== DRIVER_NAME) return { kind: 'ignored', key };
   const canonical = KEYS[rest.toLowerCase()];
   return canonical ? { kind: 'param', key, canonical } : { kind: 'unknown', key };
 }
 
 function accepted(): string {
   const names = Object.values(KEYS).filter((k) => !IGNORED_COMPAT.has(k));
-  return `${names.join(', ')} (optionally prefixed "${DRIVER_NAMESPACE}/"), "${PROPERTY_NAMESPACE}/<LINSTOR property>" or "DrbdOptions/<option>"`;
+  return `${names.join(', ')} (optionally prefixed "${DRIVER_NAME}/"), "${PROPERTY_NAMESPACE}/<LINSTOR property>" or "DrbdOptions/<option>"`;
 }
 
 function bad(key: string, value: string, expected: string): CsiError {
@@ -188,17 +188,21 @@ function policy(key: string, value: string): PlacementPolicy {
   return p;
 }
 
-export function parseRemoteAccess(key: string, value: string): RemoteAccessPolicy {
-  const v = value.trim();
-  if (/^(true|false|yes|no|t|f|1|0)$/i.test(v)) return parseBoolValue(key, v) ? { kind: 'anywhere' } : { kind: 'local' };
-  const expected = 'true, false, or a list of {fromSame: [label keys]}, e.g. "- fromSame:\\n  - topology.kubernetes.io/zone"';
-  let parsed: Plain;
+/** `text` parsed as a flow/block structure (YAML-like); INVALID_ARGUMENT naming `key` and `expected` when it is none. */
+function structured(key: string, value: string, text: string, expected: string): Plain {
   try {
-    parsed = parseStructured(v);
+    return parseStructured(text);
   } catch (e) {
     if (e instanceof StructuredValueError) throw bad(key, value, expected);
     throw e;
   }
+}
+
+export function parseRemoteAccess(key: string, value: string): RemoteAccessPolicy {
+  const v = value.trim();
+  if (/^(true|false|yes|no|t|f|1|0)$/i.test(v)) return parseBoolValue(key, v) ? { kind: 'anywhere' } : { kind: 'local' };
+  const expected = 'true, false, or a list of {fromSame: [label keys]}, e.g. "- fromSame:\\n  - topology.kubernetes.io/zone"';
+  const parsed = structured(key, value, v, expected);
   if (!Array.isArray(parsed) || parsed.length === 0) throw bad(key, value, expected);
   const rules: string[][] = [];
   for (const item of parsed) {
@@ -215,13 +219,7 @@ export function parseRemoteAccess(key: string, value: string): RemoteAccessPolic
 
 function xReplicas(key: string, value: string, ns: string): Record<string, number> {
   const expected = 'a map of label key to replica count, e.g. "{topology.kubernetes.io/zone: 2}"';
-  let parsed: Plain;
-  try {
-    parsed = parseStructured(value);
-  } catch (e) {
-    if (e instanceof StructuredValueError) throw bad(key, value, expected);
-    throw e;
-  }
+  const parsed = structured(key, value, value, expected);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
     throw bad(key, value, expected);
   }
@@ -249,15 +247,35 @@ interface Raw {
   value: string;
 }
 
+/** The recognised parameters by canonical name (placementCount and autoPlace share one slot). */
+type Lookup = (canonical: string) => Raw | undefined;
+
+interface Collected {
+  seen: Map<string, Raw>;
+  properties: Record<string, string>;
+  warnings: string[];
+}
+
 /**
  * Parses a StorageClass parameter map. Throws INVALID_ARGUMENT naming the key, the value and
  * what is accepted, for unknown keys, malformed values and contradictions.
  */
 export function parseParameters(params: Readonly<Record<string, string>>, opts: ParseOptions): VolumeParameters {
+  const { seen, properties, warnings } = collectParameters(params);
+  const get: Lookup = (k) => seen.get(k);
+  const storage = parseStorage(get);
+  const rules = parsePlacementRules(get, opts.propertyNamespace);
+  const remote = parseRemoteAccessPolicy(get, storage.layerList);
+  const manual = parseManualPlacement(get, { ...rules, storagePools: storage.storagePools, remoteCapable: remote.remoteCapable, layerList: storage.layerList });
+  const disklessStoragePool = parseDisklessPool(get, manual.placementPolicy, warnings);
+  return { ...storage, ...rules, remoteAccess: remote.remoteAccess, ...manual, disklessStoragePool, ...parseVolumeOptions(get), properties, warnings };
+}
+
+/** Sorts the keys: LINSTOR properties, recognised parameters (refusing unknown keys and contradictions), ignored ones. */
+function collectParameters(params: Readonly<Record<string, string>>): Collected {
   const seen = new Map<string, Raw>();
   const properties: Record<string, string> = {};
   const warnings: string[] = [];
-
   for (const [key, value] of Object.entries(params)) {
     const c = classifyKey(key);
     if (c.kind === 'ignored') continue;
@@ -283,10 +301,11 @@ export function parseParameters(params: Readonly<Record<string, string>>, opts: 
     seen.set(slot, { key, value });
     if (IGNORED_COMPAT.has(c.canonical)) warnings.push(`StorageClass parameter "${key}" has no effect in this driver and is ignored`);
   }
+  return { seen, properties, warnings };
+}
 
-  const get = (k: string): Raw | undefined => seen.get(k);
-  const ns = opts.propertyNamespace;
-
+/** Replica count, pools, resource group and the layer stack (LUKS added for encryption). */
+function parseStorage(get: Lookup): Pick<VolumeParameters, 'placementCount' | 'storagePools' | 'resourceGroup' | 'layerList' | 'encryption'> {
   const pc = get('placementCount');
   const placementCount = pc ? parsePlacementCount(pc.key, pc.value) : undefined;
   const sp = get('storagePool');
@@ -308,7 +327,13 @@ export function parseParameters(params: Readonly<Record<string, string>>, opts: 
   if (enc && !encryption && layerList.includes('luks')) {
     throw invalidArgument(`StorageClass parameter "${enc.key}" is "${enc.value}" but "layerList" contains "luks"; drop one of them`);
   }
+  return { placementCount, storagePools, resourceGroup, layerList, encryption };
+}
 
+type PlacementRules = Pick<VolumeParameters, 'replicasOnSame' | 'replicasOnDifferent' | 'xReplicasOnDifferent' | 'doNotPlaceWithRegex' | 'disklessOnRemaining'>;
+
+/** The auto-placer's topology rules. */
+function parsePlacementRules(get: Lookup, ns: string): PlacementRules {
   const listOf = (k: string): string[] => {
     const r = get(k);
     return r ? words(r.value).map((w) => topologyPropertyKey(w, ns)) : [];
@@ -329,7 +354,11 @@ export function parseParameters(params: Readonly<Record<string, string>>, opts: 
   }
   const dor = get('disklessOnRemaining');
   const disklessOnRemaining = dor ? parseBoolValue(dor.key, dor.value) : false;
+  return { replicasOnSame, replicasOnDifferent, xReplicasOnDifferent, doNotPlaceWithRegex, disklessOnRemaining };
+}
 
+/** allowRemoteVolumeAccess, checked against a layer stack that can (drbd, nvme) or cannot serve remote nodes. */
+function parseRemoteAccessPolicy(get: Lookup, layerList: readonly Layer[]): { remoteAccess: RemoteAccessPolicy; remoteCapable: boolean } {
   const remoteCapable = layerList.includes('drbd') || layerList.includes('nvme');
   const ra = get('allowRemoteVolumeAccess');
   const remoteAccess: RemoteAccessPolicy = ra ? parseRemoteAccess(ra.key, ra.value) : remoteCapable ? { kind: 'anywhere' } : { kind: 'local' };
@@ -338,7 +367,17 @@ export function parseParameters(params: Readonly<Record<string, string>>, opts: 
       `StorageClass parameter "${ra.key}" is "${ra.value}" but layerList "${layerList.join(' ')}" has neither drbd nor nvme, so no node can reach a volume remotely; set it to false or add the drbd layer`,
     );
   }
+  return { remoteAccess, remoteCapable };
+}
 
+interface ManualContext extends PlacementRules {
+  storagePools: readonly string[];
+  remoteCapable: boolean;
+  layerList: readonly Layer[];
+}
+
+/** placementPolicy, and nodeList/clientList (Manual placement), which exclude the auto-placer's rules. */
+function parseManualPlacement(get: Lookup, ctx: ManualContext): Pick<VolumeParameters, 'placementPolicy' | 'nodeList' | 'clientList'> {
   const nl = get('nodeList');
   const cl = get('clientList');
   const nodeList = nl ? names(nl.key, nl.value, NODE_RE, 'node names') : [];
@@ -350,52 +389,61 @@ export function parseParameters(params: Readonly<Record<string, string>>, opts: 
     if (pp && placementPolicy !== 'Manual') {
       throw invalidArgument(`StorageClass parameter "${manualBy.key}" places replicas by hand, which contradicts "${pp.key}: ${pp.value}"; use placementPolicy Manual or drop ${manualBy.key}`);
     }
-    const conflicting: [string, boolean][] = [
-      ['placementCount', pc !== undefined],
-      ['replicasOnSame', replicasOnSame.length > 0],
-      ['replicasOnDifferent', replicasOnDifferent.length > 0],
-      ['xReplicasOnDifferent', xr !== undefined],
-      ['doNotPlaceWithRegex', rx !== undefined],
-      ['disklessOnRemaining', disklessOnRemaining],
-    ];
-    for (const [k, set] of conflicting) {
-      if (!set) continue;
-      const raw = get(k) as Raw;
-      throw invalidArgument(
-        `StorageClass parameter "${raw.key}" ("${raw.value}") contradicts "${manualBy.key}" ("${manualBy.value}"): nodeList/clientList place replicas by hand; drop one of them`,
-      );
-    }
+    refuseAutoPlacementRules(get, ctx, manualBy);
     placementPolicy = 'Manual';
   }
   if (placementPolicy === 'Manual') {
     if (nodeList.length === 0) {
       throw invalidArgument(`placementPolicy Manual needs "nodeList" (space-separated nodes for the diskful replicas)${cl ? `; "${cl.key}" alone only adds diskless clients` : ''}`);
     }
-    if (storagePools.length > 1) {
-      throw bad((sp as Raw).key, (sp as Raw).value, 'exactly one storage pool with nodeList (Manual placement)');
-    }
+    const sp = get('storagePool');
+    if (ctx.storagePools.length > 1 && sp) throw bad(sp.key, sp.value, 'exactly one storage pool with nodeList (Manual placement)');
     const both = nodeList.filter((n) => clientList.some((c) => c.toLowerCase() === n.toLowerCase()));
     if (both.length > 0) throw invalidArgument(`node "${both[0]}" is in both nodeList and clientList; a node holds either a replica or a diskless client`);
-    if (clientList.length > 0 && !remoteCapable) {
-      throw invalidArgument(`"clientList" needs the drbd or nvme layer for diskless clients; layerList is "${layerList.join(' ')}"`);
+    if (clientList.length > 0 && !ctx.remoteCapable) {
+      throw invalidArgument(`"clientList" needs the drbd or nvme layer for diskless clients; layerList is "${ctx.layerList.join(' ')}"`);
     }
   }
+  return { placementPolicy, nodeList, clientList };
+}
 
-  const dsp = get('disklessStoragePool');
-  let disklessStoragePool = DEFAULT_DISKLESS_POOL;
-  if (dsp) {
-    disklessStoragePool = names(dsp.key, dsp.value, POOL_RE, 'storage pool names')[0] ?? DEFAULT_DISKLESS_POOL;
-    if (words(dsp.value).length !== 1) throw bad(dsp.key, dsp.value, 'one diskless storage pool name');
-    if (placementPolicy !== 'Manual') warnings.push(`"${dsp.key}" only applies to clientList (Manual placement) and is ignored here`);
+/** nodeList/clientList place replicas by hand: any auto-placer rule beside them is a contradiction. */
+function refuseAutoPlacementRules(get: Lookup, ctx: PlacementRules, manualBy: Raw): void {
+  const conflicting: [string, boolean][] = [
+    ['placementCount', get('placementCount') !== undefined],
+    ['replicasOnSame', ctx.replicasOnSame.length > 0],
+    ['replicasOnDifferent', ctx.replicasOnDifferent.length > 0],
+    ['xReplicasOnDifferent', get('xReplicasOnDifferent') !== undefined],
+    ['doNotPlaceWithRegex', get('doNotPlaceWithRegex') !== undefined],
+    ['disklessOnRemaining', ctx.disklessOnRemaining],
+  ];
+  for (const [k, set] of conflicting) {
+    if (!set) continue;
+    const raw = get(k) as Raw;
+    throw invalidArgument(
+      `StorageClass parameter "${raw.key}" ("${raw.value}") contradicts "${manualBy.key}" ("${manualBy.value}"): nodeList/clientList place replicas by hand; drop one of them`,
+    );
   }
+}
 
+/** The pool of diskless clients (clientList); a warning where it does not apply. */
+function parseDisklessPool(get: Lookup, placementPolicy: PlacementPolicy, warnings: string[]): string {
+  const dsp = get('disklessStoragePool');
+  if (!dsp) return DEFAULT_DISKLESS_POOL;
+  const pool = names(dsp.key, dsp.value, POOL_RE, 'storage pool names')[0] ?? DEFAULT_DISKLESS_POOL;
+  if (words(dsp.value).length !== 1) throw bad(dsp.key, dsp.value, 'one diskless storage pool name');
+  if (placementPolicy !== 'Manual') warnings.push(`"${dsp.key}" only applies to clientList (Manual placement) and is ignored here`);
+  return pool;
+}
+
+/** Filesystem options for the node plugin, naming and capacity reporting. */
+function parseVolumeOptions(get: Lookup): Pick<VolumeParameters, 'fsOpts' | 'mountOpts' | 'postMountXfsOpts' | 'usePvcName' | 'overProvision'> {
   const text = (k: string): string | undefined => {
     const r = get(k);
     return r ? freeText(r.key, r.value) || undefined : undefined;
   };
   const mountOpts = text('mountOpts');
   if (mountOpts && /\s/.test(mountOpts)) throw bad((get('mountOpts') as Raw).key, mountOpts, 'comma-separated mount options without spaces, e.g. "noatime,discard"');
-
   const op = get('overProvision');
   let overProvision: number | undefined;
   if (op) {
@@ -404,31 +452,7 @@ export function parseParameters(params: Readonly<Record<string, string>>, opts: 
     overProvision = n;
   }
   const upn = get('usePvcName');
-
-  return {
-    placementCount,
-    storagePools,
-    resourceGroup,
-    layerList,
-    replicasOnSame,
-    replicasOnDifferent,
-    xReplicasOnDifferent,
-    doNotPlaceWithRegex,
-    disklessOnRemaining,
-    remoteAccess,
-    placementPolicy,
-    nodeList,
-    clientList,
-    disklessStoragePool,
-    fsOpts: text('fsOpts'),
-    mountOpts,
-    postMountXfsOpts: text('postMountXfsOpts'),
-    usePvcName: upn ? parseBoolValue(upn.key, upn.value) : false,
-    overProvision,
-    encryption,
-    properties,
-    warnings,
-  };
+  return { fsOpts: text('fsOpts'), mountOpts, postMountXfsOpts: text('postMountXfsOpts'), usePvcName: upn ? parseBoolValue(upn.key, upn.value) : false, overProvision };
 }
 
 /** The effective diskful replica count. */

@@ -1,6 +1,6 @@
 /**
- * LINSTOR properties this driver reads and writes (free-form `Aux/` keys unless noted), and the
- * CSI volume/publish context keys.
+ * LINSTOR properties this driver reads and writes (free-form `Aux/` keys unless noted). The
+ * volume- and publish-context keys the node plugin reads are in src/csi/volume-context.ts.
  */
 
 // ---- resource definition -------------------------------------------------------------------
@@ -32,22 +32,3 @@ export const PROP_PUBLISHED = 'Aux/csi-published';
 /** Marks a diskless resource this driver created for an attachment (removed on unpublish). */
 export const PROP_CREATED_FOR = 'Aux/csi-created-for';
 export const CREATED_FOR_ATTACH = 'temporary-diskless-attach';
-
-export const DRIVER_NAME = 'linstor.csi.linbit.com';
-export const DRIVER_ID = 'linstor-csi';
-
-// ---- volume context (read by the node service; its module owns the keys) ---------------------
-
-export {
-  CTX_FS_OPTS,
-  CTX_FS_TYPE,
-  CTX_MOUNT_OPTIONS,
-  CTX_POST_MOUNT_XFS_OPTS,
-  CTX_REMOTE_ACCESS_POLICY,
-} from '../node-service/volume-context.js';
-
-// ---- publish context -----------------------------------------------------------------------
-
-export const PUB_USES_PUBLISH_CONTEXT = 'linstor.csi.linbit.com/uses-publish-context';
-export const PUB_DEVICE_PATH = 'linstor.csi.linbit.com/device-path';
-export const PUB_FS_TYPE = 'linstor.csi.linbit.com/fs-type';

@@ -14,24 +14,17 @@ import type {
   ControllerUnpublishVolumeRequest__Output,
   ControllerUnpublishVolumeResponse,
 } from '../csi/types.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceWithVolumes } from '../linstor/types.js';
 import { requireCapabilities } from './capabilities.js';
-import type { ControllerDeps, NodeDirectory } from './deps.js';
-import { linstorCall, toCsiError } from './linstor-errors.js';
+import type { ControllerDeps } from './deps.js';
+import type { NodeDirectory } from './node-directory.js';
+import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { isValidVolumeId } from './naming.js';
 import { parseRemoteAccess } from './parameters.js';
-import {
-  CREATED_FOR_ATTACH,
-  CTX_REMOTE_ACCESS_POLICY,
-  PROP_ALLOW_TWO_PRIMARIES,
-  PROP_CREATED_FOR,
-  PROP_PUBLISHED,
-  PUB_DEVICE_PATH,
-  PUB_FS_TYPE,
-  PUB_USES_PUBLISH_CONTEXT,
-} from './props.js';
+import { CTX_REMOTE_ACCESS_POLICY, PUB_DEVICE_PATH, PUB_FS_TYPE, PUB_USES_PUBLISH_CONTEXT } from '../csi/volume-context.js';
+import { CREATED_FOR_ATTACH, PROP_ALLOW_TWO_PRIMARIES, PROP_CREATED_FOR, PROP_PUBLISHED } from './props.js';
 import { mayAttach } from './topology.js';
 import { isDeleting, isDisklessResource, isTieBreakerResource } from './volume-condition.js';
 import { VOLUME_NUMBER, findVolume, isPublished, requireVolumeId, viewResources } from './volumes.js';
@@ -56,7 +49,7 @@ async function requireNode(deps: ControllerDeps, node: string, ctx: CallContext)
     }
   } catch (e) {
     if (e instanceof LinstorApiError && e.isNotFound()) throw notFound(`node ${node} is not a LINSTOR node`);
-    throw toCsiError(e, `looking up node ${node}`);
+    throw mapLinstorError(e, `looking up node ${node}`) ?? e;
   }
 }
 
@@ -202,7 +195,7 @@ export async function unpublishVolume(deps: PublishDeps, req: ControllerUnpublis
         if (e instanceof LinstorApiError && e.isInUse()) {
           throw new CsiError(Code.FAILED_PRECONDITION, `volume ${id} is still in use on node ${node}; unmount it there first (NodeUnpublish/NodeUnstage)`);
         }
-        throw toCsiError(e, doing);
+        throw mapLinstorError(e, doing) ?? e;
       }
     } else if (isPublished(mine)) {
       await linstorCall(doing, () => deps.linstor.resources.modify(id, node, { delete_props: [PROP_PUBLISHED] }, o));

@@ -6,6 +6,7 @@
  * connection). The message names the node and what to do.
  */
 import type { ResourceWithVolumes } from '../linstor/types.js';
+import { detectSplitBrain, splitBrainMessage } from '../split-brain/detect.js';
 
 export interface Condition {
   abnormal: boolean;
@@ -48,10 +49,14 @@ function diskAdvice(node: string, state: string, pct: number | undefined): strin
  * Computes the condition of one volume (all resources of one RD; deleting ones are ignored).
  * `volumeNumber` selects the volume inside each resource.
  */
-export function volumeCondition(resources: readonly ResourceWithVolumes[], volumeNumber = 0): Condition {
+export function volumeCondition(resources: readonly ResourceWithVolumes[], volumeNumber = 0, splitBrainSince?: number): Condition {
   const live = resources.filter((r) => !isDeleting(r));
   if (live.length === 0) return { abnormal: true, message: 'volume has no replicas in LINSTOR; it cannot be used until a replica is placed' };
   const problems: string[] = [];
+  // Split brain first: it is the one condition where waiting does not help and data may be lost.
+  const sb = detectSplitBrain(live);
+  if (sb) problems.push(splitBrainMessage({ ...sb, ...(splitBrainSince !== undefined ? { since: splitBrainSince } : {}) }));
+  const inSplit = (a: string, b: string): boolean => sb?.pairs.some((p) => p.includes(a) && p.includes(b)) ?? false;
   const offline = new Set<string>();
   for (const r of live) {
     if (r.state === undefined) {
@@ -81,11 +86,10 @@ export function volumeCondition(resources: readonly ResourceWithVolumes[], volum
     let reachable = 1;
     for (const [peer, c] of Object.entries(conns)) {
       if (c.connected) reachable++;
-      if ((c.message ?? '').toLowerCase() === 'standalone') {
+      if ((c.message ?? '').toLowerCase() === 'standalone' && !inSplit(r.node_name, peer)) {
         problems.push(
           `DRBD connection from node ${r.node_name} to node ${peer} is StandAlone (split brain or refused connection); ` +
-            `pick the node whose changes to discard and run "drbdadm connect --discard-my-data <resource>" there, then "drbdadm connect <resource>" on the other, ` +
-            `or set DrbdOptions/Net/after-sb-* policies`,
+            `run "drbdadm connect <resource>" on both nodes; see docs/split-brain.md`,
         );
       }
     }

@@ -3,11 +3,11 @@
  * CSI volume, the volume id being the RD name.
  */
 import { invalidArgument, notFound } from '../csi/errors.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { LinstorClient } from '../linstor/client.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import type { ResourceDefinition, ResourceWithVolumes, VolumeDefinition } from '../linstor/types.js';
-import { linstorCall } from './linstor-errors.js';
+import { linstorCall } from '../linstor/csi-errors.js';
 import { isValidVolumeId } from './naming.js';
 import { PROP_DELETED, PROP_PUBLISHED } from './props.js';
 import { isDeleting, isDisklessResource, isTieBreakerResource } from './volume-condition.js';

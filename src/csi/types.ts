@@ -6,7 +6,13 @@
  *   - `Foo` is the permissive shape a handler returns (every field optional).
  * Everything here is generated from proto/csi.proto into ./generated (`npm run gen`).
  */
-import type { UnaryHandler } from '../server/handler.js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import type { UnaryHandler } from './handler.js';
+import type { ControllerDefinition } from './generated/csi/v1/Controller.js';
+import type { GroupControllerDefinition } from './generated/csi/v1/GroupController.js';
+import type { IdentityDefinition } from './generated/csi/v1/Identity.js';
+import type { NodeDefinition } from './generated/csi/v1/Node.js';
+import type { SnapshotMetadataDefinition } from './generated/csi/v1/SnapshotMetadata.js';
 
 // ---- Request and response messages of every RPC, per service ---------------------------
 
@@ -345,63 +351,28 @@ export type {
 export type { NodeClient, NodeDefinition, NodeHandlers as NodeGrpcHandlers } from './generated/csi/v1/Node.js';
 
 // ---- RPC maps -----------------------------------------------------------------------------
+// Derived from the generated service definitions, so a new RPC in the proto is in its map
+// without an edit here.
 
-/** Identity RPCs by proto name: the decoded request a handler gets, the response it returns. */
-export interface IdentityRpcs {
-  GetPluginInfo: { request: GetPluginInfoRequest__Output; response: GetPluginInfoResponse };
-  GetPluginCapabilities: { request: GetPluginCapabilitiesRequest__Output; response: GetPluginCapabilitiesResponse };
-  Probe: { request: ProbeRequest__Output; response: ProbeResponse };
-}
+/** The method names of a generated service definition (without grpc's string index). */
+type MethodNames<D> = keyof { [K in keyof D as string extends K ? never : K]: D[K] };
 
-/** Controller RPCs by proto name. */
-export interface ControllerRpcs {
-  CreateVolume: { request: CreateVolumeRequest__Output; response: CreateVolumeResponse };
-  DeleteVolume: { request: DeleteVolumeRequest__Output; response: DeleteVolumeResponse };
-  ControllerPublishVolume: { request: ControllerPublishVolumeRequest__Output; response: ControllerPublishVolumeResponse };
-  ControllerUnpublishVolume: { request: ControllerUnpublishVolumeRequest__Output; response: ControllerUnpublishVolumeResponse };
-  ValidateVolumeCapabilities: { request: ValidateVolumeCapabilitiesRequest__Output; response: ValidateVolumeCapabilitiesResponse };
-  ListVolumes: { request: ListVolumesRequest__Output; response: ListVolumesResponse };
-  GetCapacity: { request: GetCapacityRequest__Output; response: GetCapacityResponse };
-  ControllerGetCapabilities: { request: ControllerGetCapabilitiesRequest__Output; response: ControllerGetCapabilitiesResponse };
-  CreateSnapshot: { request: CreateSnapshotRequest__Output; response: CreateSnapshotResponse };
-  DeleteSnapshot: { request: DeleteSnapshotRequest__Output; response: DeleteSnapshotResponse };
-  ListSnapshots: { request: ListSnapshotsRequest__Output; response: ListSnapshotsResponse };
-  GetSnapshot: { request: GetSnapshotRequest__Output; response: GetSnapshotResponse };
-  ControllerExpandVolume: { request: ControllerExpandVolumeRequest__Output; response: ControllerExpandVolumeResponse };
-  ControllerGetVolume: { request: ControllerGetVolumeRequest__Output; response: ControllerGetVolumeResponse };
-  ControllerModifyVolume: { request: ControllerModifyVolumeRequest__Output; response: ControllerModifyVolumeResponse };
-}
+/** An RPC map: proto method name to the decoded request a handler gets and the response it returns. */
+export type RpcsOf<D> = {
+  [K in MethodNames<D>]: D[K] extends MethodDefinition<infer _Req, infer Res, infer ReqOut, infer _ResOut> ? { request: ReqOut; response: Res } : never;
+};
 
-/** GroupController RPCs by proto name. */
-export interface GroupControllerRpcs {
-  GroupControllerGetCapabilities: { request: GroupControllerGetCapabilitiesRequest__Output; response: GroupControllerGetCapabilitiesResponse };
-  CreateVolumeGroupSnapshot: { request: CreateVolumeGroupSnapshotRequest__Output; response: CreateVolumeGroupSnapshotResponse };
-  DeleteVolumeGroupSnapshot: { request: DeleteVolumeGroupSnapshotRequest__Output; response: DeleteVolumeGroupSnapshotResponse };
-  GetVolumeGroupSnapshot: { request: GetVolumeGroupSnapshotRequest__Output; response: GetVolumeGroupSnapshotResponse };
-}
-
-/** SnapshotMetadata RPCs by proto name. Both are server-streaming: `response` is one message of the stream. */
-export interface SnapshotMetadataRpcs {
-  GetMetadataAllocated: { request: GetMetadataAllocatedRequest__Output; response: GetMetadataAllocatedResponse };
-  GetMetadataDelta: { request: GetMetadataDeltaRequest__Output; response: GetMetadataDeltaResponse };
-}
-
-/** Node RPCs by proto name. */
-export interface NodeRpcs {
-  NodeStageVolume: { request: NodeStageVolumeRequest__Output; response: NodeStageVolumeResponse };
-  NodeUnstageVolume: { request: NodeUnstageVolumeRequest__Output; response: NodeUnstageVolumeResponse };
-  NodePublishVolume: { request: NodePublishVolumeRequest__Output; response: NodePublishVolumeResponse };
-  NodeUnpublishVolume: { request: NodeUnpublishVolumeRequest__Output; response: NodeUnpublishVolumeResponse };
-  NodeGetVolumeStats: { request: NodeGetVolumeStatsRequest__Output; response: NodeGetVolumeStatsResponse };
-  NodeExpandVolume: { request: NodeExpandVolumeRequest__Output; response: NodeExpandVolumeResponse };
-  NodeGetCapabilities: { request: NodeGetCapabilitiesRequest__Output; response: NodeGetCapabilitiesResponse };
-  NodeGetInfo: { request: NodeGetInfoRequest__Output; response: NodeGetInfoResponse };
-}
+export type IdentityRpcs = RpcsOf<IdentityDefinition>;
+export type ControllerRpcs = RpcsOf<ControllerDefinition>;
+export type GroupControllerRpcs = RpcsOf<GroupControllerDefinition>;
+/** Both RPCs are server-streaming: `response` is one message of the stream. */
+export type SnapshotMetadataRpcs = RpcsOf<SnapshotMetadataDefinition>;
+export type NodeRpcs = RpcsOf<NodeDefinition>;
 
 /** An RPC map: proto method name to its decoded request and its response. */
 export type RpcMap<M> = { [K in keyof M]: { request: unknown; response: unknown } };
 
-/** One UnaryHandler per RPC of a map (see src/server/handler.ts). */
+/** One UnaryHandler per RPC of a map (see ./handler.ts). */
 export type HandlersOf<M extends RpcMap<M>> = { [K in keyof M]: UnaryHandler<M[K]['request'], M[K]['response']> };
 
 /** Handler maps per unary service; a service module returns a Partial of one of these. */

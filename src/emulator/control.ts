@@ -4,10 +4,13 @@
  * the stand-ins call. `Control` is the typed in-process client; the HTTP routes wrap the same calls.
  */
 import type { ApiCallRc } from '../linstor/types.js';
-import { FAIL_UNKNOWN_ERROR, apiCallRc, parseLinstorJson } from '../linstor/apicallrc.js';
+import { FAIL_UNKNOWN_ERROR, parseLinstorJson } from '../linstor/apicallrc.js';
+import { apiCallRc } from './replies.js';
 import type { Core } from './core.js';
 import { type ExecResult, runTool } from './drbd.js';
+import { reconcile, reconcileAll } from './replication.js';
 import { type Reply, type Req, type Router, ok } from './http.js';
+import { type SeedSpec, SeedError, seedVolumes } from './seed.js';
 import { type ConnState, findNode, findRd, findRsc, isDiskless } from './state.js';
 
 export interface RouteMatch {
@@ -59,8 +62,15 @@ export interface EmulatorControl {
   setConnectionState(rd: string, node: string, state: ConnState | null, peer?: string): Promise<void>;
   /** Marks the resource on `node` as having lost quorum (true) or restores it. */
   setQuorumLost(rd: string, node: string, lost: boolean): Promise<void>;
+  /**
+   * Cuts the network: nodes in different groups cannot reach each other (nodes not listed form
+   * one more group together); null or [] heals it. Reconnecting replicas run DRBD's handshake.
+   */
+  setPartition(groups: string[][] | null): Promise<void>;
   requestLog(): Promise<RequestLogEntry[]>;
   clearRequestLog(): Promise<void>;
+  /** Adds `count` volumes in one step, without devices (benchmarks of large clusters); resolves with the count. */
+  seedVolumes(spec: SeedSpec): Promise<number>;
   /** Runs a DRBD tool stand-in command as on `node` (what the bin/ scripts call). */
   drbd(node: string, tool: 'drbdadm' | 'drbdsetup', args: string[]): Promise<ExecResult>;
 }
@@ -133,7 +143,7 @@ export class Control implements EmulatorControl {
         if (!online) rsc.drbd.role = 'Secondary';
         else if (!isDiskless(rsc) && this.core.cfg.resyncMs > 0) rsc.drbd.resyncUntil = this.core.now() + this.core.cfg.resyncMs;
         if (!online) await this.core.sats.unlinkRsc(n.name, rd.name);
-        else await this.core.deployRd(rd);
+        else await reconcile(this.core, rd, true);
       }
     });
   }
@@ -167,12 +177,42 @@ export class Control implements EmulatorControl {
       if (state === null || state === 'Connected') delete rsc.drbd.connOverride[key];
       else rsc.drbd.connOverride[key] = state;
       if (!peer && state === null) rsc.drbd.connOverride = {};
+      const d = findRd(this.core.state, rd);
+      return d ? reconcile(this.core, d) : undefined;
+    });
+  }
+
+  async setPartition(groups: string[][] | null): Promise<void> {
+    const list = groups ?? [];
+    const seen = new Set<string>();
+    for (const g of list) {
+      if (!Array.isArray(g)) throw new ControlError('partition: groups must be arrays of node names');
+      for (const n of g) {
+        if (typeof n !== 'string' || !findNode(this.core.state, n)) throw new ControlError(`partition: node '${String(n)}' not found`);
+        if (seen.has(n.toUpperCase())) throw new ControlError(`partition: node '${n}' is in two groups`);
+        seen.add(n.toUpperCase());
+      }
+    }
+    await this.core.mutate(async () => {
+      if (list.length === 0) delete this.core.state.partition;
+      else this.core.state.partition = list.map((g) => g.map((n) => findNode(this.core.state, n)?.name ?? n));
+      await reconcileAll(this.core);
     });
   }
 
   async setQuorumLost(rd: string, node: string, lost: boolean): Promise<void> {
     await this.core.mutate(() => {
       this.target(rd, node).rsc.drbd.quorumLost = lost;
+    });
+  }
+
+  async seedVolumes(spec: SeedSpec): Promise<number> {
+    return this.core.mutate(() => {
+      try {
+        return seedVolumes(this.core, spec);
+      } catch (e) {
+        throw e instanceof SeedError ? new ControlError(e.message) : e;
+      }
     });
   }
 
@@ -188,13 +228,23 @@ export class Control implements EmulatorControl {
       const r = runTool(this.core.state, node, tool, args, this.core.now());
       return { stdout: r.stdout, stderr: r.stderr, code: r.code };
     };
-    const writes = args.some((a) => a === 'primary' || a === 'secondary');
+    const writes = args.some((a) => a === 'primary' || a === 'secondary' || a === 'connect' || a === 'disconnect');
     if (!writes) return run();
-    return this.core.mutate(() => {
+    return this.core.mutate(async () => {
       const r = runTool(this.core.state, node, tool, args, this.core.now());
+      // Role and connection changes may fork the copies or run the reconnect handshake.
+      const rd = r.changed ? toolTarget(this.core, args) : undefined;
+      if (rd) await reconcile(this.core, rd);
       return { stdout: r.stdout, stderr: r.stderr, code: r.code };
     });
   }
+}
+
+/** The RD a state-changing drbdadm/drbdsetup command names (`RES` or `RES:PEER`). */
+function toolTarget(core: Core, args: string[]): ReturnType<typeof findRd> {
+  const words = args.filter((a) => !a.startsWith('-'));
+  const res = words[1]?.split(':')[0];
+  return res ? findRd(core.state, res) : undefined;
 }
 
 function body<T>(req: Req): T {
@@ -234,6 +284,9 @@ export function registerControl(r: Router, c: Control): void {
   r.add('POST', '/emulator/resources/:rd/:node/quorum', wrap(async (req) => {
     await c.setQuorumLost(req.params['rd'] ?? '', req.params['node'] ?? '', body<{ lost?: boolean }>(req).lost === true);
   }));
+  r.add('POST', '/emulator/seed-volumes', wrap(async (req) => ({ created: await c.seedVolumes(body<SeedSpec>(req)) })));
+  r.add('POST', '/emulator/partition', wrap(async (req) => c.setPartition(body<{ groups?: string[][] | null }>(req).groups ?? null)));
+  r.add('DELETE', '/emulator/partition', wrap(() => c.setPartition(null)));
   r.add('GET', '/emulator/request-log', wrap(() => c.requestLog()));
   r.add('DELETE', '/emulator/request-log', wrap(() => c.clearRequestLog()));
   r.add('POST', '/emulator/drbd/:node/:tool', wrap(async (req) => {

@@ -2,9 +2,11 @@
  * The emulator's core: the state, one lock for mutations (each a transaction: a failed request
  * leaves the state as it was), persistence after every mutation, and the emulated satellites.
  */
+import { DEFAULT_RG_PLACE_COUNT, defaultControllerProps } from './defaults.js';
 import { rm } from 'node:fs/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
+import { allFiles, linkFile } from './replication.js';
 import { Satellites } from './satellite.js';
 import { Store, loadState } from './store.js';
 import {
@@ -84,7 +86,8 @@ export class Core {
 
   private freshState(): EmuState {
     const s = emptyState();
-    s.rgs.push({ name: DEFAULT_RG, uuid: uuid(), props: {}, selectFilter: {} });
+    s.controllerProps = defaultControllerProps(uuid());
+    s.rgs.push({ name: DEFAULT_RG, uuid: uuid(), props: {}, selectFilter: { place_count: DEFAULT_RG_PLACE_COUNT } });
     this.cfg.nodes.forEach((name, i) => {
       s.nodes.push({
         name,
@@ -167,9 +170,11 @@ export class Core {
         this.log.warn({ rd: rd.name, vol: vd.nr }, 'backing file missing; re-created empty');
         await this.sats.createFile(vd.file, vd.sizeKib);
       }
-      const dev = await this.sats.attach(vd.file);
+      await this.sats.attach(vd.file);
       for (const r of rd.resources) {
-        if (findNode(this.state, r.node)?.online) await this.sats.link(r.node, rd.name, vd.nr, dev);
+        // Each node sees its own copy while the replicas are apart (replication.ts).
+        const file = linkFile(this.state, rd, vd, r) ?? vd.file;
+        if (findNode(this.state, r.node)?.online) await this.sats.link(r.node, rd.name, vd.nr, await this.sats.attach(file));
         else await this.sats.unlinkVol(r.node, rd.name, vd.nr);
       }
     }
@@ -184,20 +189,18 @@ export class Core {
 
   async dropData(rd: RdRec): Promise<void> {
     for (const vd of rd.vds) {
-      if (vd.file) {
-        await this.sats.removeFile(vd.file);
-        delete vd.file;
-      }
+      for (const f of allFiles(vd)) await this.sats.removeFile(f);
+      delete vd.file;
+      delete vd.split;
     }
     for (const r of rd.resources) await this.sats.unlinkRsc(r.node, rd.name);
   }
 
   async removeVdData(rd: RdRec, vd: VdRec): Promise<void> {
     for (const r of rd.resources) await this.sats.unlinkVol(r.node, rd.name, vd.nr);
-    if (vd.file) {
-      await this.sats.removeFile(vd.file);
-      delete vd.file;
-    }
+    for (const f of allFiles(vd)) await this.sats.removeFile(f);
+    delete vd.file;
+    delete vd.split;
   }
 
   async removeRdData(rd: RdRec): Promise<void> {

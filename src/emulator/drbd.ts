@@ -61,11 +61,23 @@ export function diskState(rsc: RscRec, vol: number, now: number): string {
   return 'UpToDate';
 }
 
+/** Partition group index of a node; nodes not listed share one more group. */
+function partitionGroup(s: EmuState, node: string): number {
+  const groups = s.partition ?? [];
+  const i = groups.findIndex((g) => g.some((n) => same(n, node)));
+  return i < 0 ? groups.length : i;
+}
+
+/** Whether the network (control-API partition) lets two nodes reach each other. */
+export function reachable(s: EmuState, a: string, b: string): boolean {
+  return partitionGroup(s, a) === partitionGroup(s, b);
+}
+
 /** Connection state of `a` towards peer `b` as `a` sees it. */
 export function connState(s: EmuState, a: RscRec, b: RscRec): ConnState {
   const own = a.drbd.connOverride[b.node.toUpperCase()] ?? a.drbd.connOverride['*'];
   if (own) return own;
-  if (!nodeOnline(s, a.node) || !nodeOnline(s, b.node)) return 'Connecting';
+  if (!nodeOnline(s, a.node) || !nodeOnline(s, b.node) || !reachable(s, a.node, b.node)) return 'Connecting';
   const theirs = b.drbd.connOverride[a.node.toUpperCase()] ?? b.drbd.connOverride['*'];
   if (theirs) return 'Connecting';
   return 'Connected';
@@ -369,9 +381,84 @@ export function runTool(s: EmuState, node: string, tool: 'drbdadm' | 'drbdsetup'
       if (tool === 'drbdadm') err += `Command 'drbdsetup primary ${resName}${force ? ' --force' : ''}' terminated with exit code 11\n`;
       return out('', 11, err);
     }
+    case 'connect':
+    case 'disconnect': {
+      const target = connectTarget(tool, p, lookup);
+      if ('usage' in target) return out('', 20, `USAGE: ${tool} ${p.cmd} ${target.usage}\n`);
+      if ('missing' in target) {
+        if (tool === 'drbdadm') return notDefined(target.missing);
+        return out('', 10, `${target.missing}: Failure: (158) Unknown resource\n`);
+      }
+      const changed = p.cmd === 'disconnect' ? disconnectPeers(target.rsc, target.peers) : connectPeers(target.rsc, target.peers, p.flags.has('--discard-my-data'), () => target.others);
+      return out('', 0, '', changed);
+    }
     default:
       return out('', 20, tool === 'drbdadm' ? `drbdadm: Unknown command '${p.cmd}'\n` : `${tool}: unknown command '${p.cmd}'\n`);
   }
+}
+
+type Lookup = (name: string) => { rd: RdRec; rsc: RscRec } | undefined;
+type ConnectTarget = { rsc: RscRec; peers: RscRec[]; others: RscRec[] } | { usage: string } | { missing: string };
+
+/**
+ * The resource and peers of `connect`/`disconnect`: drbdadm takes RES or RES:PEER (every peer by
+ * default), drbdsetup takes RES PEER_NODE_ID.
+ */
+function connectTarget(tool: 'drbdadm' | 'drbdsetup', p: Parsed, lookup: Lookup): ConnectTarget {
+  const first = p.args[0];
+  if (!first) return { usage: tool === 'drbdadm' ? '{resource}[:{peer}]' : '{resource} {peer_node_id}' };
+  const [res = '', peerName] = tool === 'drbdadm' ? first.split(':') : [first, undefined];
+  const x = lookup(res);
+  if (!x) return { missing: res };
+  const others = x.rd.resources.filter((r) => r !== x.rsc);
+  if (tool === 'drbdsetup') {
+    const id = Number(p.args[1]);
+    if (p.args[1] === undefined || !Number.isInteger(id)) return { usage: '{resource} {peer_node_id}' };
+    const peer = others.find((r) => r.nodeId === id);
+    return peer ? { rsc: x.rsc, peers: [peer], others } : { missing: `${res}:${id}` };
+  }
+  if (peerName === undefined) return { rsc: x.rsc, peers: others, others };
+  const peer = others.find((r) => same(r.node, peerName));
+  return peer ? { rsc: x.rsc, peers: [peer], others } : { missing: first };
+}
+
+/** `disconnect`: the connections go StandAlone (DRBD keeps them down until `connect`). */
+function disconnectPeers(rsc: RscRec, peers: RscRec[]): boolean {
+  let changed = false;
+  for (const p of peers) {
+    const key = p.node.toUpperCase();
+    if (rsc.drbd.connOverride[key] === 'StandAlone') continue;
+    rsc.drbd.connOverride[key] = 'StandAlone';
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * `connect [--discard-my-data]`: StandAlone connections start connecting again; the handshake
+ * (and with it split-brain detection or the resync) runs in replication.ts once both ends connect.
+ * A connection that is already up or connecting is left as it is.
+ */
+function connectPeers(rsc: RscRec, peers: RscRec[], discard: boolean, allPeersOf: (r: RscRec) => RscRec[]): boolean {
+  let changed = false;
+  const all = rsc.drbd.connOverride['*'];
+  if (all !== undefined) {
+    // An injected every-peer state: keep it for the peers not named.
+    delete rsc.drbd.connOverride['*'];
+    for (const r of allPeersOf(rsc)) if (!peers.includes(r)) rsc.drbd.connOverride[r.node.toUpperCase()] ??= all;
+    changed = true;
+  }
+  for (const p of peers) {
+    const key = p.node.toUpperCase();
+    if (rsc.drbd.connOverride[key] === undefined) continue;
+    delete rsc.drbd.connOverride[key];
+    changed = true;
+  }
+  if (discard && !rsc.drbd.discardMyData) {
+    rsc.drbd.discardMyData = true;
+    changed = true;
+  }
+  return changed;
 }
 
 /** What the controller knows about a resource: satellite state, or nothing while offline. */

@@ -1,6 +1,7 @@
 /** Minimal router and LINSTOR-style replies (ApiCallRc lists, status from the first error). */
 import type { ApiCallRc } from '../linstor/types.js';
-import { API_CALL_PARSE_ERROR, FAIL_UNKNOWN_ERROR, apiCallRc, httpStatusFor, type ApiCallRcInit } from '../linstor/apicallrc.js';
+import { API_CALL_PARSE_ERROR, FAIL_UNKNOWN_ERROR } from '../linstor/apicallrc.js';
+import { apiCallRc, controllerFirst, httpStatusFor, type ApiCallRcInit } from './replies.js';
 
 export interface Req {
   method: string;
@@ -40,8 +41,10 @@ export function fail(code: bigint, op: bigint, obj: bigint, message: string, ini
   throw new ApiFailure([rc(code, op, obj, message, init)]);
 }
 
+// The satellites' entries follow the controller's, as the real controller lists them.
 export function rcReply(entries: ApiCallRc[], okStatus: number): Reply {
-  return { status: httpStatusFor(entries, okStatus), body: entries };
+  const ordered = controllerFirst(entries);
+  return { status: httpStatusFor(ordered, okStatus), body: ordered };
 }
 
 export function ok(body: unknown, status = 200): Reply {

@@ -5,12 +5,12 @@
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Logger } from 'pino';
-import { silentLogger } from '../log/logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { Control, type EmulatorControl, registerControl } from './control.js';
 import { Core } from './core.js';
 import { Router } from './http.js';
+import { register as registerCatalog } from './routes/catalog.js';
 import { register as registerController } from './routes/controller.js';
 import { register as registerNodes } from './routes/nodes.js';
 import { register as registerRds } from './routes/rds.js';
@@ -98,6 +98,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatorHand
   const control = new Control(core);
   registerControl(router, control);
   registerController(router, core);
+  registerCatalog(router, core);
   registerNodes(router, core);
   registerRgs(router, core);
   registerRds(router, core);

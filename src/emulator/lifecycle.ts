@@ -18,12 +18,14 @@ import {
 } from '../linstor/apicallrc.js';
 import type { Core } from './core.js';
 import { rc } from './http.js';
+import { deployedEntries } from './replies.js';
 import {
   DISKLESS_POOL,
   type RdRec,
   type RscRec,
   diskful,
   findNode,
+  findPool,
   isDiskless,
   isTieBreaker,
   lowestFree,
@@ -80,7 +82,8 @@ export function addRsc(core: Core, rd: RdRec, spec: NewRsc): ApiCallRc[] {
     );
   }
   if (findNode(core.state, rsc.node)?.online) {
-    out.push(rc(CREATED, MASK_CRT, MASK_RSC, `Created resource '${rd.name}' on '${rsc.node}'`, { obj_refs: refs }));
+    const kind = findPool(core.state, rsc.node, spec.pool)?.kind ?? 'DISKLESS';
+    out.push(...deployedEntries(rd.name, rsc.node, spec.diskless ? [] : rd.vds.map((vd) => ({ nr: vd.nr, kind }))));
   } else {
     out.push(
       rc(WARN_NOT_CONNECTED, MASK_CRT, MASK_RSC, `No active connection to satellite '${rsc.node}'`, {

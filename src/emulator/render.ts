@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Core } from './core.js';
 import { controllerConnections, diskState, promote, resourceView } from './drbd.js';
+import { hostOsVariant, stampedVdProps } from './defaults.js';
 import { nonEmpty } from './http.js';
 import {
   type NodeRec,
@@ -44,6 +45,7 @@ export function nodeJson(n: NodeRec): unknown {
     },
     unsupported_layers: { LUKS: ['emulated satellite: cryptsetup is not available'] },
     platform: 'LINUX',
+    os_variant: hostOsVariant(),
   });
 }
 
@@ -93,11 +95,16 @@ function rdLayerData(rd: RdRec): unknown[] {
   );
 }
 
+/** What the satellite stamps on a volume definition (see defaults.ts); granularity from the pool kind. */
+export function vdStampedProps(rd: RdRec, vd: VdRec): Record<string, string> {
+  return stampedVdProps(vd.uuid, rd.layerStack.includes('DRBD'), 64);
+}
+
 export function vdJson(rd: RdRec, vd: VdRec): unknown {
   return nonEmpty({
     volume_number: vd.nr,
     size_kib: vd.sizeKib,
-    props: vd.props,
+    props: { ...vdStampedProps(rd, vd), ...vd.props },
     flags: vd.flags,
     uuid: vd.uuid,
     layer_data: rd.layerStack.map((t) => (t === 'DRBD' ? { type: 'DRBD', data: { volume_number: vd.nr, minor_number: vd.minor } } : { type: t })),
@@ -244,6 +251,11 @@ export function volumeJson(core: Core, rd: RdRec, rsc: RscRec, vd: VdRec): unkno
   });
 }
 
+function snapVdProps(rd: RdRec, nr: number): Record<string, string> | undefined {
+  const vd = rd.vds.find((v) => v.nr === nr);
+  return vd ? { ...vdStampedProps(rd, vd), ...vd.props } : undefined;
+}
+
 export function snapshotJson(core: Core, snap: SnapRec): unknown {
   const rd = core.rdByName(snap.rd);
   return nonEmpty({
@@ -255,13 +267,19 @@ export function snapshotJson(core: Core, snap: SnapRec): unknown {
     resource_definition_props: snap.rdProps,
     flags: snap.flags,
     uuid: snap.uuid,
-    volume_definitions: snap.vols.map((v) => ({ volume_number: v.nr, size_kib: v.sizeKib, snapshot_volume_definition_props: v.props })),
+    volume_definitions: snap.vols.map((v) => ({
+      volume_number: v.nr,
+      size_kib: v.sizeKib,
+      snapshot_volume_definition_props: v.props,
+      volume_definition_props: rd ? snapVdProps(rd, v.nr) : undefined,
+    })),
     snapshots: snap.nodes.map((n) => ({
       snapshot_name: snap.name,
       node_name: n,
       create_timestamp: snap.flags.includes('SUCCESSFUL') ? snap.createTs : undefined,
       flags: [],
       uuid: derivedUuid(`${snap.uuid}/${n}`),
+      resource_props: snap.pools[n] ? { StorPoolName: snap.pools[n] } : undefined,
       snapshot_volumes: snap.vols.map((v) => ({ uuid: derivedUuid(`${snap.uuid}/${n}/${v.nr}`), vlm_nr: v.nr, state: 'Created' })),
     })),
   });

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { copyFile, mkdir, open, readlink, rm, symlink, readdir, truncate, unlink, stat } from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../log/logger.js';
 
 const TIMEOUT = 30_000;
 

@@ -1,7 +1,8 @@
 /** The HTTP server: control hooks (latency, injected failures), routing, replies, request log. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { FAIL_UNKNOWN_ERROR, apiCallRc, httpStatusFor, stringifyLinstorJson } from '../linstor/apicallrc.js';
+import { FAIL_UNKNOWN_ERROR, stringifyLinstorJson } from '../linstor/apicallrc.js';
+import { apiCallRc, httpStatusFor } from './replies.js';
 import type { Core } from './core.js';
 import type { Control } from './control.js';
 import { ApiFailure, type Reply, type Req, type Router, notFoundPath } from './http.js';

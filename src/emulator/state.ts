@@ -3,6 +3,7 @@
  * Names keep their display case; lookups compare upper-cased keys, as LINSTOR does.
  */
 import { randomUUID } from 'node:crypto';
+import type { AutoSelectFilter } from '../linstor/types.js';
 
 export type Props = Record<string, string>;
 export type Role = 'Primary' | 'Secondary';
@@ -26,25 +27,8 @@ export interface PoolRec {
   totalKib: number;
 }
 
-export interface SelectFilter {
-  place_count?: number;
-  additional_place_count?: number;
-  node_name_list?: string[];
-  storage_pool?: string;
-  storage_pool_list?: string[];
-  storage_pool_diskless_list?: string[];
-  not_place_with_rsc?: string[];
-  not_place_with_rsc_regex?: string;
-  replicas_on_same?: string[];
-  replicas_on_different?: string[];
-  x_replicas_on_different_map?: Record<string, number>;
-  layer_stack?: string[];
-  provider_list?: string[];
-  diskless_on_remaining?: boolean;
-  diskless_type?: string;
-  overprovision?: number;
-  port_count?: number;
-}
+/** The auto-placer's filter, as on the wire. */
+export type SelectFilter = AutoSelectFilter;
 
 export interface RgRec {
   name: string;
@@ -53,6 +37,8 @@ export interface RgRec {
   props: Props;
   selectFilter: SelectFilter;
   peerSlots?: number;
+  /** Volume groups (POST /v1/resource-groups/{rg}/volume-groups). */
+  vgs?: { nr: number; uuid: string; props: Props }[];
 }
 
 export interface VdRec {
@@ -64,6 +50,23 @@ export interface VdRec {
   minor: number;
   /** Backing file, relative to the state dir; present while the volume has data. */
   file?: string;
+  /** Set while the replicas hold diverging data (partition or split brain); see replication.ts. */
+  split?: VolSplit;
+}
+
+/**
+ * Diverged copies of one volume. Every online diskful node holding the volume maps to the copy
+ * (backing file) its writes go to; `base` is the bytes at the moment the copies forked, so each
+ * copy's changes (DRBD's out-of-sync blocks) can be counted.
+ */
+export interface VolSplit {
+  /** Upper-case node name → backing file (relative), for every diskful node. */
+  files: Record<string, string>;
+  base: string;
+  /** Copies that started a new data generation (had a Primary while cut off). */
+  diverged: string[];
+  /** Copies whose side was Primary at the moment of the fork (DRBD's "older primary"). */
+  primaryAtFork: string[];
 }
 
 /** Emulated DRBD state of one resource on one node. */
@@ -76,6 +79,10 @@ export interface DrbdRec {
   quorumLost: boolean;
   /** Set when the node returns from offline: the replica is Outdated until the emulated resync ends. */
   resyncUntil?: number;
+  /** `connect --discard-my-data` was given: on the next handshake this node is the split-brain victim. */
+  discardMyData?: boolean;
+  /** Peers (upper-case) this node dropped after detecting a split brain, with the epoch ms. */
+  splitBrain?: Record<string, number>;
 }
 
 export interface RscRec {
@@ -136,6 +143,10 @@ export interface EmuState {
   rgs: RgRec[];
   rds: RdRec[];
   snapshots: SnapRec[];
+  /** Key-value store instances (name → props). */
+  kvs?: Record<string, Props>;
+  /** Network partition of the nodes (control API): nodes in different groups cannot reach each other. */
+  partition?: string[][];
 }
 
 export const DISKLESS_POOL = 'DfltDisklessStorPool';

@@ -1,11 +1,9 @@
-import type { GetPluginCapabilitiesResponse } from '../csi/generated/csi/v1/GetPluginCapabilitiesResponse.js';
-import type { GetPluginInfoResponse } from '../csi/generated/csi/v1/GetPluginInfoResponse.js';
-import type { PluginCapability } from '../csi/generated/csi/v1/PluginCapability.js';
-import type { ProbeResponse } from '../csi/generated/csi/v1/ProbeResponse.js';
+/** The CSI Identity service: plugin info, capabilities that match what this process runs, and a cached readiness probe. */
 import type { Logger } from '../log/logger.js';
-import type { UnaryHandler } from '../server/handler.js';
+import type { IdentityHandlers, PluginCapability } from '../csi/types.js';
 import type { Clock } from '../util/clock.js';
-import { DRIVER_NAME, driverVersion, gitCommit } from './plugin-info.js';
+import { DRIVER_NAME } from '../csi/driver-name.js';
+import { driverVersion, gitCommit } from '../util/build-info.js';
 
 /** What the other services of this process really do, so Identity advertises exactly that. */
 export interface RunningServices {
@@ -27,12 +25,6 @@ export interface IdentityDeps {
   /** How long one Probe result is reused, so kubelet's liveness probes do not hammer LINSTOR. */
   probeCacheMs: number;
   probeTimeoutMs: number;
-}
-
-export interface IdentityHandlers {
-  GetPluginInfo: UnaryHandler<unknown, GetPluginInfoResponse>;
-  GetPluginCapabilities: UnaryHandler<unknown, GetPluginCapabilitiesResponse>;
-  Probe: UnaryHandler<unknown, ProbeResponse>;
 }
 
 export function pluginCapabilities(running: RunningServices): PluginCapability[] {

@@ -12,6 +12,7 @@
  * - An unreachable controller rejects with `LinstorUnavailableError`.
  * - Every method takes optional `RequestOptions` (abort signal, timeout) last.
  */
+import type { WriteTracker } from './write-tracker.js';
 import type {
   ApiCallRc,
   AutoPlaceRequest,
@@ -140,17 +141,23 @@ export interface StoragePoolsApi {
   get(node: string, pool: string, o?: RequestOptions): Promise<StoragePool>;
 }
 
-export interface ResourceGroupsApi {
-  /** GET /v1/resource-groups */
-  list(filter?: ResourceGroupListFilter, o?: RequestOptions): Promise<ResourceGroup[]>;
-  /** GET /v1/resource-groups/{rg} */
-  get(name: string, o?: RequestOptions): Promise<ResourceGroup>;
-  /** POST /v1/resource-groups. `props` are ignored by LINSTOR on create: use modify. Duplicate → isAlreadyExists(). */
-  create(body: ResourceGroupCreate, o?: RequestOptions): Promise<ApiCallRc[]>;
-  /** PUT /v1/resource-groups/{rg} */
-  modify(name: string, body: ResourceGroupModify, o?: RequestOptions): Promise<ApiCallRc[]>;
-  /** DELETE /v1/resource-groups/{rg}; refused (FAIL_EXISTS_RSC_DFN) while RDs use it */
+/**
+ * The calls a named top-level collection answers: GET `base` (list), GET/PUT/DELETE `base/{name}`,
+ * POST `base` (create). A duplicate create rejects with isAlreadyExists().
+ */
+interface NamedCollectionApi<T, Filter, Create, Modify> {
+  list(filter?: Filter, o?: RequestOptions): Promise<T[]>;
+  get(name: string, o?: RequestOptions): Promise<T>;
+  create(body: Create, o?: RequestOptions): Promise<ApiCallRc[]>;
+  modify(name: string, body: Modify, o?: RequestOptions): Promise<ApiCallRc[]>;
   delete(name: string, o?: RequestOptions): Promise<ApiCallRc[]>;
+}
+
+/**
+ * /v1/resource-groups. `props` are ignored by LINSTOR on create: use modify. Delete is refused
+ * (FAIL_EXISTS_RSC_DFN) while resource definitions use the group.
+ */
+export interface ResourceGroupsApi extends NamedCollectionApi<ResourceGroup, ResourceGroupListFilter, ResourceGroupCreate, ResourceGroupModify> {
   /** POST /v1/resource-groups/{rg}/spawn */
   spawn(name: string, body: ResourceGroupSpawn, o?: RequestOptions): Promise<ApiCallRc[]>;
   /** POST /v1/resource-groups/{rg}/query-size-info; errors inside `reports` reject with LinstorApiError */
@@ -159,17 +166,12 @@ export interface ResourceGroupsApi {
   queryMaxVolumeSize(name: string, o?: RequestOptions): Promise<MaxVolumeSizes>;
 }
 
-export interface ResourceDefinitionsApi {
-  /** GET /v1/resource-definitions (props filter, optional volume definitions) */
-  list(filter?: ResourceDefinitionListFilter, o?: RequestOptions): Promise<ResourceDefinition[]>;
-  /** GET /v1/resource-definitions/{rd} (without volume_definitions) */
-  get(name: string, o?: RequestOptions): Promise<ResourceDefinition>;
-  /** POST /v1/resource-definitions. Duplicate → isAlreadyExists(); unknown RG → isNotFound(). */
-  create(body: ResourceDefinitionCreate, o?: RequestOptions): Promise<ApiCallRc[]>;
-  /** PUT /v1/resource-definitions/{rd} (props, resource_group, …) */
-  modify(name: string, body: ResourceDefinitionModify, o?: RequestOptions): Promise<ApiCallRc[]>;
-  /** DELETE /v1/resource-definitions/{rd}; missing → success with WARN_NOT_FOUND */
-  delete(name: string, o?: RequestOptions): Promise<ApiCallRc[]>;
+/**
+ * /v1/resource-definitions. List filters by props and may include volume definitions; get
+ * answers without them. Create with an unknown resource group → isNotFound(). Modify sets props,
+ * resource_group, …; deleting a missing one succeeds with WARN_NOT_FOUND.
+ */
+export interface ResourceDefinitionsApi extends NamedCollectionApi<ResourceDefinition, ResourceDefinitionListFilter, ResourceDefinitionCreate, ResourceDefinitionModify> {
   /** POST /v1/resource-definitions/{src}/clone (asynchronous; poll cloneStatus) */
   clone(source: string, body: CloneRequest, o?: RequestOptions): Promise<CloneStarted>;
   /** GET /v1/resource-definitions/{src}/clone/{target}; 404 = not started */
@@ -248,6 +250,11 @@ export interface LinstorClient {
   readonly volumeDefinitions: VolumeDefinitionsApi;
   readonly resources: ResourcesApi;
   readonly snapshots: SnapshotsApi;
+  /**
+   * This client's writes, for read caches (see write-tracker.ts). A client without it (a test
+   * double) gets no caching: every read goes to LINSTOR.
+   */
+  readonly writes?: WriteTracker;
   /** Releases keep-alive connections. */
   close(): void;
 }

@@ -3,17 +3,18 @@
  * bounded concurrency, failover (remembering the last good endpoint), and retries with backoff
  * and jitter under the policy in retry.ts.
  */
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../log/logger.js';
-import { currentCallStats, type CallStats } from '../server/call-stats.js';
+import type { CallStatsSource, LinstorCallStats } from './call-stats.js';
 import { parseLinstorJson, stringifyLinstorJson } from './apicallrc.js';
 import { LinstorConfigError, LinstorUnavailableError, type EndpointFailure } from './errors.js';
-import { onAbort as onSignalAbort } from './abort-fanout.js';
 import { Limiter } from './limiter.js';
+import { WriteTracker } from './write-tracker.js';
 import { DEFAULTS, resolveTls, type LinstorConnectionOptions } from './options.js';
 import { backoffDelay, isPreSendErrorCode, isTransientStatus, mayResend, type FailureKind, type RetryPolicy } from './retry.js';
 
@@ -58,6 +59,8 @@ export interface TransportDeps {
   logger: Logger;
   /** Jitter source, [0, 1). */
   random?: () => number;
+  /** Where the stats of the RPC a request runs for are found (the gRPC server provides it). */
+  callStats?: CallStatsSource;
 }
 
 type Attempt =
@@ -69,6 +72,8 @@ const TOKEN_CACHE_MS = 10_000;
 
 export class HttpTransport {
   readonly endpoints: readonly string[];
+  /** Every non-GET request counts as a write (read caches check it). */
+  readonly writes = new WriteTracker();
   private lastGood = 0;
   private readonly limiter: Limiter;
   private readonly httpAgent: http.Agent;
@@ -83,6 +88,7 @@ export class HttpTransport {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly random: () => number;
+  private readonly callStats: CallStatsSource;
 
   constructor(opts: LinstorConnectionOptions, deps: TransportDeps) {
     if (opts.endpoints.length === 0) throw new LinstorConfigError('no LINSTOR controller endpoint configured');
@@ -99,6 +105,7 @@ export class HttpTransport {
     this.clock = deps.clock;
     this.log = deps.logger;
     this.random = deps.random ?? Math.random;
+    this.callStats = deps.callStats ?? (() => undefined);
     this.timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
     const max = opts.maxConcurrency ?? DEFAULTS.maxConcurrency;
     this.limiter = new Limiter(max);
@@ -134,7 +141,17 @@ export class HttpTransport {
    * RPC, the time until the answer (slot wait, attempts, backoff) counts as the call's LINSTOR time.
    */
   async send(spec: RequestSpec): Promise<RawResponse> {
-    const stats = currentCallStats();
+    if (spec.method === 'GET') return this.timed(spec);
+    this.writes.begin();
+    try {
+      return await this.timed(spec);
+    } finally {
+      this.writes.end();
+    }
+  }
+
+  private async timed(spec: RequestSpec): Promise<RawResponse> {
+    const stats = this.callStats();
     if (stats === undefined) return this.attempts(spec, undefined);
     const replied = { at: 0 };
     stats.begin(performance.now());
@@ -145,7 +162,7 @@ export class HttpTransport {
     }
   }
 
-  private async attempts(spec: RequestSpec, stats: CallStats | undefined, replied?: { at: number }): Promise<RawResponse> {
+  private async attempts(spec: RequestSpec, stats: LinstorCallStats | undefined, replied?: { at: number }): Promise<RawResponse> {
     const failures = new Map<string, string>();
     let lastTransient: RawResponse | undefined;
     const n = this.endpoints.length;
@@ -231,7 +248,6 @@ export class HttpTransport {
   /** One HTTP exchange with one endpoint. Never throws (except for config problems). */
   private async once(endpoint: string, spec: RequestSpec): Promise<Attempt> {
     const url = new URL(endpoint + spec.path + buildQuery(spec.query));
-    const isHttps = url.protocol === 'https:';
     const payload = spec.body === undefined ? undefined : Buffer.from(stringifyLinstorJson(spec.body), 'utf8');
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': this.userAgent };
     if (payload !== undefined) {
@@ -242,86 +258,105 @@ export class HttpTransport {
     }
     const auth = await this.authHeader();
     if (auth !== undefined) headers['Authorization'] = auth;
-    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
     const began = performance.now();
+    const a = await this.exchange(endpoint, url, spec, headers, payload);
+    if (a.kind === 'response') {
+      this.log.debug({ endpoint, method: spec.method, path: spec.path, status: a.res.status, ms: Math.round(performance.now() - began) }, 'LINSTOR request');
+    }
+    return a;
+  }
 
+  /** Sends the request and settles once: with the reply, or a failure saying whether it may have been sent. */
+  private exchange(endpoint: string, url: URL, spec: RequestSpec, headers: http.OutgoingHttpHeaders, payload: Buffer | undefined): Promise<Attempt> {
+    const isHttps = url.protocol === 'https:';
+    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
     return new Promise<Attempt>((resolve) => {
       let settled = false;
-      let sent = false;
+      const sent = { value: false };
       const finish = (a: Attempt): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         unsubscribe?.();
-        if (a.kind === 'response') {
-          this.log.debug(
-            { endpoint, method: spec.method, path: spec.path, status: a.res.status, ms: Math.round(performance.now() - began) },
-            'LINSTOR request',
-          );
-        }
         resolve(a);
       };
-      const req = (isHttps ? https : http).request(url, {
-        method: spec.method,
-        headers,
-        agent: isHttps ? this.httpsAgent : this.httpAgent,
-      });
+      const req = (isHttps ? https : http).request(url, { method: spec.method, headers, agent: isHttps ? this.httpsAgent : this.httpAgent });
       const timer = setTimeout(() => {
-        finish({ kind: 'failure', failure: sent ? 'maybe-sent' : 'not-sent', reason: `timeout after ${timeoutMs} ms` });
+        finish({ kind: 'failure', failure: sent.value ? 'maybe-sent' : 'not-sent', reason: `timeout after ${timeoutMs} ms` });
         req.destroy(new Error('timeout'));
       }, timeoutMs);
-      const onAbort = (): void => {
-        finish({ kind: 'failure', failure: sent ? 'maybe-sent' : 'not-sent', reason: 'aborted', aborted: true });
+      const unsubscribe = onSignal(spec.signal, () => {
+        finish({ kind: 'failure', failure: sent.value ? 'maybe-sent' : 'not-sent', reason: 'aborted', aborted: true });
         req.destroy(new Error('aborted'));
-      };
-      const unsubscribe = spec.signal ? onSignalAbort(spec.signal, onAbort) : undefined;
-
-      req.on('socket', (socket: Socket) => {
-        if (req.reusedSocket) {
-          sent = true;
-          return;
-        }
-        const ev = isHttps ? 'secureConnect' : 'connect';
-        if (!isHttps && !socket.connecting) sent = true;
-        else socket.once(ev, () => (sent = true));
       });
+      trackSent(req, isHttps, sent);
       req.on('error', (err: NodeJS.ErrnoException) => {
-        const code = err.code;
         // A refused/unresolvable connection proves nothing was sent, whatever the socket said.
-        const failure: FailureKind = isPreSendErrorCode(code) || !sent ? 'not-sent' : 'maybe-sent';
-        finish({ kind: 'failure', failure, reason: code ?? err.message });
+        const failure: FailureKind = isPreSendErrorCode(err.code) || !sent.value ? 'not-sent' : 'maybe-sent';
+        finish({ kind: 'failure', failure, reason: err.code ?? err.message });
       });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > this.maxResponseBytes) {
-            finish({ kind: 'failure', failure: 'maybe-sent', reason: `reply larger than ${this.maxResponseBytes} bytes` });
-            req.destroy();
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failure', failure: 'maybe-sent', reason: err.code ?? err.message }));
-        res.on('end', () => {
-          const at = performance.now();
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown;
-          if (text.trim() !== '') {
-            try {
-              body = parseLinstorJson(text);
-            } catch {
-              body = undefined;
-            }
-          }
-          finish({ kind: 'response', res: { status: res.statusCode ?? 0, headers: res.headers, body, text, endpoint }, at });
-        });
-      });
+      req.on('response', (res) => readReply(res, req, this.maxResponseBytes, endpoint, finish));
       if (payload !== undefined) req.end(payload);
       else req.end();
     });
   }
+}
+
+/**
+ * Calls `onAbort` when `signal` aborts (soon, if it already has); returns the unsubscribe. One
+ * call may have many requests in flight on its signal: that is not a listener leak.
+ */
+function onSignal(signal: AbortSignal | undefined, onAbort: () => void): (() => void) | undefined {
+  if (!signal) return undefined;
+  if (signal.aborted) {
+    queueMicrotask(onAbort);
+    return undefined;
+  }
+  setMaxListeners(0, signal);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
+/** Sets `sent.value` once the request may have reached the server (a connected or reused socket). */
+function trackSent(req: http.ClientRequest, isHttps: boolean, sent: { value: boolean }): void {
+  req.on('socket', (socket: Socket) => {
+    if (req.reusedSocket) {
+      sent.value = true;
+      return;
+    }
+    const ev = isHttps ? 'secureConnect' : 'connect';
+    if (!isHttps && !socket.connecting) sent.value = true;
+    else socket.once(ev, () => (sent.value = true));
+  });
+}
+
+/** Reads a reply (bounded by `maxBytes`) and parses its JSON body, keeping ret_code exact. */
+function readReply(res: http.IncomingMessage, req: http.ClientRequest, maxBytes: number, endpoint: string, finish: (a: Attempt) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > maxBytes) {
+      finish({ kind: 'failure', failure: 'maybe-sent', reason: `reply larger than ${maxBytes} bytes` });
+      req.destroy();
+      return;
+    }
+    chunks.push(c);
+  });
+  res.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failure', failure: 'maybe-sent', reason: err.code ?? err.message }));
+  res.on('end', () => {
+    const at = performance.now();
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown;
+    if (text.trim() !== '') {
+      try {
+        body = parseLinstorJson(text);
+      } catch {
+        body = undefined;
+      }
+    }
+    finish({ kind: 'response', res: { status: res.statusCode ?? 0, headers: res.headers, body, text, endpoint }, at });
+  });
 }
 
 function toFailures(m: Map<string, string>): EndpointFailure[] {

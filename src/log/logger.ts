@@ -1,25 +1,11 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { Writable } from 'node:stream';
+import { CENSOR, REDACT_PATHS } from './redact.js';
 
 export type { Logger };
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export type LogFormat = 'json' | 'text';
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
-/** Keys whose values never reach a log line, wherever they appear in a logged object. */
-export const REDACTED_KEYS: readonly string[] = [
-  'secrets',
-  'password',
-  'token',
-  'bearerToken',
-  'authorization',
-  'Authorization',
-  'passphrase',
-  'volume_passphrases',
-  'drbd_secret',
-];
-
-const redactPaths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
 
 export interface LoggerOptions {
   level: LogLevel;
@@ -36,7 +22,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     {
       level: opts.level,
       base: opts.base ?? { name: 'linstor-csi' },
-      redact: { paths: redactPaths, censor: '[REDACTED]' },
+      redact: { paths: [...REDACT_PATHS], censor: CENSOR },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

@@ -1,5 +1,6 @@
 /** The few filesystem calls the node service makes, behind a port. */
-import { mkdir, open, rm, rmdir, stat, statfs, realpath, lstat } from 'node:fs/promises';
+import { mkdir, open, rm, rmdir, stat, statfs, realpath } from 'node:fs/promises';
+import { lstatIfExists } from '../util/fs.js';
 
 export interface FsStats {
   totalBytes: number;
@@ -79,13 +80,8 @@ export function createFs(): Fs {
       await fh.close();
     },
     async removeTarget(path) {
-      let s;
-      try {
-        s = await lstat(path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw e;
-      }
+      const s = await lstatIfExists(path);
+      if (s === undefined) return;
       // rmdir, not rm -r: a target that still holds files is a mount we failed to undo, never data to delete.
       if (s.isDirectory()) await rmdir(path);
       else await rm(path);

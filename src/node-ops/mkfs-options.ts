@@ -61,42 +61,17 @@ interface OptSpec {
   forbid?: RegExp;
 }
 
-const EXT4: Record<string, OptSpec> = {
-  b: { value: true },
-  C: { value: true },
-  e: { value: true },
-  E: { value: true, forbid: /(^|,)(offset|root_owner)=|(^|,)(discard)(,|$)/ },
-  g: { value: true },
-  G: { value: true },
-  i: { value: true },
-  I: { value: true },
-  j: { value: false },
-  J: { value: true, forbid: /device=/ },
-  L: { value: true },
-  m: { value: true },
-  M: { value: true },
-  N: { value: true },
-  o: { value: true },
-  O: { value: true },
-  r: { value: true },
-  T: { value: true },
-  U: { value: true },
-  q: { value: false },
-  v: { value: false },
-};
+/** An option table: letters that take a value, letters that do not, and what a value must not contain. */
+function optionTable(withValue: string, withoutValue: string, forbid: Record<string, RegExp> = {}): Record<string, OptSpec> {
+  const table: Record<string, OptSpec> = {};
+  for (const letter of withValue) table[letter] = forbid[letter] ? { value: true, forbid: forbid[letter] } : { value: true };
+  for (const letter of withoutValue) table[letter] = { value: false };
+  return table;
+}
 
-const XFS: Record<string, OptSpec> = {
-  b: { value: true },
-  d: { value: true, forbid: /(^|,)(name|file)(=|,|$)/ },
-  i: { value: true },
-  l: { value: true, forbid: /(^|,)(logdev|file|name)(=|,|$)/ },
-  L: { value: true },
-  m: { value: true },
-  n: { value: true },
-  s: { value: true },
-  q: { value: false },
-  K: { value: false },
-};
+const EXT4 = optionTable('bCeEgGiIJLmMNoOrTU', 'jqv', { E: /(^|,)(offset|root_owner)=|(^|,)(discard)(,|$)/, J: /device=/ });
+
+const XFS = optionTable('bdilLmns', 'qK', { d: /(^|,)(name|file)(=|,|$)/, l: /(^|,)(logdev|file|name)(=|,|$)/ });
 
 const WHY_REFUSED: Record<string, string> = {
   F: 'forces mkfs over an existing filesystem',

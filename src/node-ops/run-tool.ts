@@ -19,8 +19,8 @@ export interface RunOptions {
   okExitCodes?: readonly number[];
 }
 
-/** A tool that could not run, timed out, or exited with a code the caller did not accept. */
-export class ToolError extends Error {
+/** How a tool run ended, as a ToolError reports it. */
+export interface ToolOutcome {
   readonly command: string;
   readonly args: readonly string[];
   /** null when the process never ran to an exit (not found, timed out, killed). */
@@ -29,16 +29,14 @@ export class ToolError extends Error {
   readonly stdout: string;
   readonly timedOut: boolean;
   readonly notFound: boolean;
-  constructor(f: {
-    command: string;
-    args: readonly string[];
-    exitCode: number | null;
-    stderr: string;
-    stdout: string;
-    timedOut: boolean;
-    notFound: boolean;
-    detail?: string;
-  }) {
+}
+
+// The outcome's fields are the error's own (assigned in the constructor).
+export interface ToolError extends ToolOutcome {}
+
+/** A tool that could not run, timed out, or exited with a code the caller did not accept. */
+export class ToolError extends Error {
+  constructor(f: ToolOutcome & { detail?: string }) {
     const what = f.notFound
       ? 'was not found on PATH'
       : f.timedOut
@@ -48,13 +46,8 @@ export class ToolError extends Error {
           : `exited with code ${f.exitCode}`;
     super(`${f.command} ${what}${f.stderr ? `: ${firstLines(f.stderr)}` : ''}`);
     this.name = 'ToolError';
-    this.command = f.command;
-    this.args = f.args;
-    this.exitCode = f.exitCode;
-    this.stderr = f.stderr;
-    this.stdout = f.stdout;
-    this.timedOut = f.timedOut;
-    this.notFound = f.notFound;
+    const { detail: _detail, ...outcome } = f;
+    Object.assign(this, outcome);
   }
 }
 

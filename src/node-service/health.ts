@@ -1,4 +1,5 @@
 /** Volume condition from what the node sees (pure, unit-tested). */
+import { HANDBOOK } from '../split-brain/detect.js';
 import { deviceOf, hasUpToDateData, type DrbdResourceStatus } from '../node-ops/drbd-status.js';
 
 export interface HealthInput {
@@ -12,6 +13,8 @@ export interface HealthInput {
   drbd: DrbdResourceStatus | undefined | null;
   drbdError?: string;
   volume: number;
+  /** This node's name, to say between which nodes a split brain is. */
+  node?: string;
 }
 
 export interface Condition {
@@ -46,7 +49,10 @@ export function volumeCondition(h: HealthInput): Condition {
     }
     const standalone = st.connections.filter((c) => c.connectionState === 'StandAlone').map((c) => c.name);
     if (standalone.length > 0) {
-      problems.push(`DRBD connection to ${standalone.join(', ')} is StandAlone (split brain or refused connection); resolve the split brain (drbdadm connect --discard-my-data on the victim)`);
+      problems.push(
+        `DRBD connection to ${standalone.join(', ')} is StandAlone (split brain or refused connection): the replicas on ${h.node ?? 'this node'} and ${standalone.join(', ')} may hold different data; ` +
+          `see ${HANDBOOK} ("linstor-csi split-brain show ${st.name}", then "linstor-csi split-brain resolve ${st.name} --keep NODE")`,
+      );
     }
     if (st.suspended) problems.push('DRBD I/O is suspended; check quorum and fencing');
   }

@@ -1,6 +1,6 @@
 /** NodeGetInfo and NodeGetCapabilities. */
 import { failedPrecondition, unavailable } from '../csi/errors.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { NodeGetCapabilitiesResponse, NodeGetInfoResponse } from '../csi/types.js';
 import type { NodeServiceDeps } from './deps.js';
 

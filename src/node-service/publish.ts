@@ -1,7 +1,7 @@
 /** NodePublishVolume / NodeUnpublishVolume: bind mounts from the staging path (or of the device) onto the pod's target. */
 import { dirname, join } from 'node:path';
 import { alreadyExists, failedPrecondition } from '../csi/errors.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type {
   NodePublishVolumeRequest__Output,
   NodePublishVolumeResponse,
@@ -9,7 +9,9 @@ import type {
   NodeUnpublishVolumeResponse,
 } from '../csi/types.js';
 import { isReadOnly } from '../node-ops/mount-table.js';
-import { BLOCK_STAGE_FILE, devicePath, toCsiError, type NodeServiceDeps, type NodeTuning } from './deps.js';
+import { type NodeServiceDeps, type NodeTuning } from './deps.js';
+import { BLOCK_STAGE_FILE, devicePath } from './device-path.js';
+import { mapNodeError } from './node-errors.js';
 import { parseCapability, validatePath, validateVolumeId } from './validation.js';
 
 export function publishHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
@@ -82,7 +84,7 @@ export function publishHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
         ctx.log.info({ target, readOnly }, 'published');
         return {};
       } catch (e) {
-        throw toCsiError(e, `NodePublishVolume ${resource}`);
+        throw mapNodeError(e, `NodePublishVolume ${resource}`) ?? e;
       }
     });
   };
@@ -111,7 +113,7 @@ export function unpublishHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
         if ((e as NodeJS.ErrnoException).code === 'ENOTEMPTY') {
           throw failedPrecondition(`target ${target} is not mounted but still holds files; not deleting them`);
         }
-        throw toCsiError(e, `NodeUnpublishVolume ${resource}`);
+        throw mapNodeError(e, `NodeUnpublishVolume ${resource}`) ?? e;
       }
     });
   };

@@ -1,16 +1,19 @@
 /** NodeStageVolume / NodeUnstageVolume: promote, probe, (maybe) format, mount; and back. */
 import { join } from 'node:path';
 import { alreadyExists, failedPrecondition } from '../csi/errors.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type { NodeStageVolumeRequest__Output, NodeStageVolumeResponse, NodeUnstageVolumeRequest__Output, NodeUnstageVolumeResponse } from '../csi/types.js';
 import { deviceOf, hasUpToDateData, type DrbdResourceStatus } from '../node-ops/drbd-status.js';
 import { isReadOnly, topMountAt, type MountEntry } from '../node-ops/mount-table.js';
 import { FsOptsError, parseFsOpts, type FsType } from '../node-ops/mkfs-options.js';
 import { invalidArgument } from '../csi/errors.js';
 import { decideFormat } from './blank.js';
-import { BLOCK_STAGE_FILE, devicePath, toCsiError, VOLUME_NUMBER, waitForDevice, type NodeServiceDeps, type NodeTuning } from './deps.js';
+import { type NodeServiceDeps, type NodeTuning } from './deps.js';
+import { BLOCK_STAGE_FILE, devicePath, VOLUME_NUMBER } from './device-path.js';
+import { waitForDevice } from './device-wait.js';
+import { mapNodeError } from './node-errors.js';
 import { parseCapability, stageMountOptions, validatePath, validateVolumeId, type NodeCapability } from './validation.js';
-import { CTX_FS_OPTS, CTX_POST_MOUNT_XFS_OPTS } from './volume-context.js';
+import { CTX_FS_OPTS, CTX_POST_MOUNT_XFS_OPTS } from '../csi/volume-context.js';
 
 type MountCap = Extract<NodeCapability, { access: 'mount' }>;
 
@@ -146,7 +149,7 @@ export function stageHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
         else await stageMount(resource, device, staging, cap, ctxVol, drbd, existing, markerMounted, ctx);
         return {};
       } catch (e) {
-        throw toCsiError(e, `NodeStageVolume ${resource}`);
+        throw mapNodeError(e, `NodeStageVolume ${resource}`) ?? e;
       }
     });
   };
@@ -180,7 +183,7 @@ export function unstageHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
         ctx.log.info({ staging }, 'unstaged');
         return {};
       } catch (e) {
-        throw toCsiError(e, `NodeUnstageVolume ${resource}`);
+        throw mapNodeError(e, `NodeUnstageVolume ${resource}`) ?? e;
       }
     });
   };

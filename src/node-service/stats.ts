@@ -1,6 +1,6 @@
 /** NodeGetVolumeStats (usage and condition) and NodeExpandVolume. */
 import { failedPrecondition, notFound, invalidArgument } from '../csi/errors.js';
-import type { CallContext } from '../server/handler.js';
+import type { CallContext } from '../csi/handler.js';
 import type {
   NodeExpandVolumeRequest__Output,
   NodeExpandVolumeResponse,
@@ -10,7 +10,9 @@ import type {
 import { isFsReadOnly, isReadOnly, topMountAt, type MountEntry } from '../node-ops/mount-table.js';
 import { isSupportedFs } from '../node-ops/mkfs-options.js';
 import type { DrbdResourceStatus } from '../node-ops/drbd-status.js';
-import { devicePath, toCsiError, VOLUME_NUMBER, type NodeServiceDeps, type NodeTuning } from './deps.js';
+import { type NodeServiceDeps, type NodeTuning } from './deps.js';
+import { devicePath, VOLUME_NUMBER } from './device-path.js';
+import { mapNodeError } from './node-errors.js';
 import { volumeCondition } from './health.js';
 import { validateVolumeId, validateVolumePath } from './validation.js';
 
@@ -54,6 +56,7 @@ export function statsHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
         drbd,
         drbdError,
         volume: VOLUME_NUMBER,
+        ...(deps.config.nodeName !== undefined ? { node: deps.config.nodeName } : {}),
       });
       if (condition.abnormal) ctx.log.warn({ path, condition: condition.message }, 'volume condition abnormal');
       if (found.kind === 'unmounted') return { usage: [], volume_condition: condition };
@@ -70,7 +73,7 @@ export function statsHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
         volume_condition: condition,
       };
     } catch (e) {
-      throw toCsiError(e, `NodeGetVolumeStats ${resource}`);
+      throw mapNodeError(e, `NodeGetVolumeStats ${resource}`) ?? e;
     }
   };
 }
@@ -104,7 +107,7 @@ export function expandHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
         ctx.log.info({ path, fromBytes: before, toBytes: after }, 'expanded filesystem');
         return { capacity_bytes: String(after) };
       } catch (e) {
-        throw toCsiError(e, `NodeExpandVolume ${resource}`);
+        throw mapNodeError(e, `NodeExpandVolume ${resource}`) ?? e;
       }
     });
   };

@@ -3,7 +3,7 @@ import { isMultiNodeWriter, isReadOnly, type AccessMode } from '../csi/capabilit
 import { invalidArgument, notFound } from '../csi/errors.js';
 import type { VolumeCapability__Output } from '../csi/types.js';
 import { isSupportedFs, SUPPORTED_FS, type FsType } from '../node-ops/mkfs-options.js';
-import { CTX_FS_TYPE, CTX_MOUNT_OPTIONS, DEFAULT_FS_TYPE } from './volume-context.js';
+import { CTX_FS_TYPE, CTX_MOUNT_OPTIONS, DEFAULT_FS_TYPE } from '../csi/volume-context.js';
 
 /** LINSTOR resource names: 2–48 chars, [A-Za-z_] first, then [A-Za-z0-9_-]; ALL and PROXY are reserved. */
 const RSC_RE = /^[A-Za-z_][A-Za-z0-9_-]{1,47}$/;

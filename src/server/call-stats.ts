@@ -51,13 +51,3 @@ export function currentCallStats(): CallStats | undefined {
   return store.getStore();
 }
 
-/**
- * Counts the wait for `p` (LINSTOR work another call started and this one joined, e.g. a shared
- * group reconciliation or node-list fetch) as this call's LINSTOR time.
- */
-export function joinLinstorWork<T>(p: Promise<T>): Promise<T> {
-  const stats = currentCallStats();
-  if (stats === undefined) return p;
-  stats.begin(performance.now());
-  return p.finally(() => stats.end(performance.now()));
-}

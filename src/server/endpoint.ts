@@ -2,6 +2,7 @@ import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import type { Endpoint } from '../config/config.js';
+import { lstatIfExists } from '../util/fs.js';
 
 /** The socket is for kubelet and the sidecars (root): nobody else may connect. */
 export const SOCKET_MODE = 0o660;
@@ -22,13 +23,8 @@ export class EndpointError extends Error {
  */
 export async function prepareUnixSocket(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  let st;
-  try {
-    st = await lstat(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
+  const st = await lstatIfExists(path);
+  if (st === undefined) return;
   if (!st.isSocket()) {
     throw new EndpointError(
       `${path} exists and is not a socket; refusing to replace it. Remove it or choose another --csi-endpoint`,

@@ -4,8 +4,9 @@ import { Metadata } from '@grpc/grpc-js';
 import { Code, CsiError } from '../csi/errors.js';
 import type { Logger } from '../log/logger.js';
 import { CallStats, runWithCallStats } from './call-stats.js';
-import type { CallContext, UnaryHandler } from './handler.js';
-import { redactSecrets, requestIds } from './redact.js';
+import type { CallContext, UnaryHandler } from '../csi/handler.js';
+import { redactSecrets } from '../log/redact.js';
+import { requestIds } from './request-ids.js';
 
 export interface InterceptorOptions {
   log: Logger;

@@ -4,7 +4,8 @@ import type { Endpoint } from '../config/config.js';
 import { unimplemented, type CsiError } from '../csi/errors.js';
 import type { Logger } from '../log/logger.js';
 import { grpcAddress, prepareUnixSocket, removeUnixSocket, restrictSocket } from './endpoint.js';
-import type { UnaryHandler } from './handler.js';
+import type { UnaryHandler } from '../csi/handler.js';
+import type { HandlersOf, RpcsOf } from '../csi/types.js';
 import { CallTracker, unimplementedStream, wrapUnary, type InterceptorOptions } from './interceptor.js';
 
 export interface ServiceRegistration {
@@ -13,6 +14,14 @@ export interface ServiceRegistration {
   definition: ServiceDefinition;
   /** RPC name → handler; missing RPCs answer UNIMPLEMENTED. */
   handlers: Partial<Record<string, UnaryHandler<never, unknown>>>;
+}
+
+/**
+ * A service and its handlers, each handler checked against its RPC in the generated definition
+ * (the one place the typed handler map is widened to the server's untyped one).
+ */
+export function csiService<D extends ServiceDefinition>(name: string, definition: D, handlers: Partial<HandlersOf<RpcsOf<D>>>): ServiceRegistration {
+  return { name, definition, handlers: handlers as ServiceRegistration['handlers'] };
 }
 
 export interface CsiServerOptions {

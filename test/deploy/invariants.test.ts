@@ -212,6 +212,7 @@ test('every image is pinned to a release tag (and the sidecars to the chosen rel
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const chart = parseYaml(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { appVersion: string };
   assert.is(chart.appVersion, pkg.version, 'Chart appVersion must equal package.json version');
+  assert.ok(SIDECAR_PINS.size >= 7, `the chart pins the sidecars: ${[...SIDECAR_PINS.keys()].join(', ')}`);
   for (const r of await allRenderings()) {
     for (const { where, image } of images(r)) {
       const m = /^(?<repo>[^@]+?)(?::(?<tag>[^:/@]+))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/.exec(image);

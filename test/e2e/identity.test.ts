@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
-import { tempEmulator, type TempEmulator } from '../../src/emulator/testkit.js';
+import { tempEmulator, type TempEmulator } from '../helpers/emulator.js';
 import { startDriver, type DriverProcess } from '../helpers/driver.js';
 
 let emu: TempEmulator | undefined;

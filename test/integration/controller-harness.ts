@@ -17,9 +17,10 @@ import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js'
 import { createLinstorClient } from '../../src/linstor/http-client.js';
 import type { LinstorClient } from '../../src/linstor/client.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { InFlight } from '../../src/server/inflight.js';
+import { InFlight } from '../../src/csi/inflight.js';
+import { currentCallStats } from '../../src/server/call-stats.js';
 import { startCsiServer, type CsiServer } from '../../src/server/server.js';
-import type { UnaryHandler } from '../../src/server/handler.js';
+import type { UnaryHandler } from '../../src/csi/handler.js';
 import { systemClock } from '../../src/util/clock.js';
 import { csiClients, type PromiseClient } from '../helpers/grpc-clients.js';
 import type { ControllerRpcs } from '../../src/csi/types.js';
@@ -113,8 +114,8 @@ export async function serveController(
   const socket = join(dir, 'csi.sock');
   const config = baseConfig(url, socket, timeoutMs);
   const log = silentLogger();
-  const linstor = createLinstorClient({ endpoints: [url], timeoutMs, maxConcurrency: 256, retries: 1, retryBaseDelayMs: 10, retryMaxDelayMs: 50 }, { clock: systemClock, logger: log });
-  const handlers = createControllerService({ linstor: wrap(linstor), config, log, clock: systemClock, inflight: new InFlight() });
+  const linstor = createLinstorClient({ endpoints: [url], timeoutMs, maxConcurrency: 256, retries: 1, retryBaseDelayMs: 10, retryMaxDelayMs: 50 }, { clock: systemClock, logger: log, callStats: currentCallStats });
+  const handlers = createControllerService({ linstor: wrap(linstor), config, log, clock: systemClock, inflight: new InFlight(), callStats: currentCallStats });
   const server: CsiServer = await startCsiServer({
     endpoint: config.csiEndpoint,
     services: [{ name: 'csi.v1.Controller', definition: ControllerService, handlers: handlers as Partial<Record<string, UnaryHandler<never, unknown>>> }],

@@ -285,8 +285,9 @@ t('volume health: replica not UpToDate, node offline, StandAlone, quorum lost', 
   await rig.emu.control.setDiskState('pvc-health', n1, null);
   await rig.emu.control.setConnectionState('pvc-health', n1, 'StandAlone', n2);
   c = await get();
+  assert.match(c.message, `split brain between nodes ${[n1, n2].sort().join(' and ')}`);
   assert.match(c.message, 'StandAlone');
-  assert.match(c.message, 'discard-my-data');
+  assert.match(c.message, 'docs/split-brain.md');
   await rig.emu.control.setConnectionState('pvc-health', n1, null);
   await rig.emu.control.setQuorumLost('pvc-health', n2, true);
   c = await get();

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FAIL_NOT_ENOUGH_NODES, apiCallRc } from '../../src/linstor/apicallrc.js';
-import { type TempEmulator, call, retCode, tempEmulator } from '../../src/emulator/testkit.js';
+import { FAIL_NOT_ENOUGH_NODES } from '../../src/linstor/apicallrc.js';
+import { apiCallRc } from '../../src/emulator/replies.js';
+import { type TempEmulator, call, retCode, tempEmulator } from '../helpers/emulator.js';
 
 let emu: TempEmulator;
 test.before(async () => {

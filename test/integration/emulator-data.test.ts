@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type TempEmulator, tempEmulator } from '../../src/emulator/testkit.js';
+import { type TempEmulator, tempEmulator } from '../helpers/emulator.js';
 
 let emu: TempEmulator;
 test.before(async () => {

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '../../src/log/logger.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TempEmulator, tempEmulator } from '../../src/emulator/testkit.js';
+import { type TempEmulator, tempEmulator } from '../helpers/emulator.js';
 
 let dir = '';
 let emu: TempEmulator | undefined;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FAIL_IN_USE, FAIL_NOT_ENOUGH_NODES, INFO_RSC_ALREADY_EXISTS, INFO_TIE_BREAKER_CREATED, MASK_CRT, MASK_RSC, makeRetCode, retCodeIs } from '../../src/linstor/apicallrc.js';
-import { type TempEmulator, entries, retCode, tempEmulator } from '../../src/emulator/testkit.js';
+import { type TempEmulator, entries, retCode, tempEmulator } from '../helpers/emulator.js';
 
 let emu: TempEmulator;
 test.before(async () => {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { type TempEmulator, tempEmulator } from '../../src/emulator/testkit.js';
+import { type TempEmulator, tempEmulator } from '../helpers/emulator.js';
 
 // The official python stack must work against the emulator: linstor-api-py (python-linstor,
 // PyPI), the library through which the `linstor` CLI makes every call. The CLI itself
@@ -32,11 +32,17 @@ with linstor.Linstor(sys.argv[1]) as l:
     print("resources", len(rl.resources), sorted(r.volumes[0].state.disk_state for r in rl.resources))
     snaps = l.snapshot_dfn_list()[0]
     print("snapshots", ",".join(s.snapshot_name for s in snaps.snapshots))
+    rgs = l.resource_group_list_raise()
+    vgs = l.volume_group_list_raise("DfltRscGrp")
+    print("rgs", ",".join(g.name for g in rgs.resource_groups), rgs.resource_groups[0].select_filter.place_count, len(vgs.volume_groups))
+    rem = l.remote_list()[0]
+    print("remotes", len(rem.s3_remotes) + len(rem.linstor_remotes) + len(rem.ebs_remotes))
+    print("kvs", len(l.keyvaluestores().instances()))
     r = l.resource_dfn_create("cli-vol")
     print("dup", r[0].is_error(), r[0].ret_code == -4611686018406940171)
 `;
 
-test('python-linstor parses every reply (nodes, pools, RDs, resources, snapshots, errors)', async () => {
+test('python-linstor parses every reply (nodes, pools, RDs, resources, snapshots, groups, remotes, KVS, errors)', async () => {
   const r = await execa('python3', ['-c', PY, emu.handle.url], { reject: false });
   assert.is(r.exitCode, 0, r.stderr);
   const out = r.stdout;
@@ -46,6 +52,9 @@ test('python-linstor parses every reply (nodes, pools, RDs, resources, snapshots
   assert.match(out, /resources 3 \['Diskless', 'UpToDate', 'UpToDate'\]/);
   assert.match(out, /snapshots cli-snap/);
   assert.match(out, /dup True True/);
+  assert.match(out, /rgs DfltRscGrp 2 0/);
+  assert.match(out, /remotes 0/);
+  assert.match(out, /kvs 0/);
 });
 
 test.run();

@@ -11,7 +11,7 @@ import {
   makeRetCode,
   retCodeIs,
 } from '../../src/linstor/apicallrc.js';
-import { type TempEmulator, entries, retCode, tempEmulator } from '../../src/emulator/testkit.js';
+import { type TempEmulator, entries, retCode, tempEmulator } from '../helpers/emulator.js';
 
 let emu: TempEmulator;
 test.before(async () => {

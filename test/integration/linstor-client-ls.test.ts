@@ -5,7 +5,8 @@ import http from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { runLs } from '../../src/cli/ls.js';
 import { humanKib, renderTable } from '../../src/cli/ls.js';
-import { FAIL_UNKNOWN_ERROR, apiCallRc, stringifyLinstorJson } from '../../src/linstor/apicallrc.js';
+import { FAIL_UNKNOWN_ERROR, stringifyLinstorJson } from '../../src/linstor/apicallrc.js';
+import { apiCallRc } from '../../src/emulator/replies.js';
 
 const DATA: Record<string, unknown> = {
   '/v1/nodes': [

@@ -24,9 +24,9 @@ import {
   MASK_RSC_DFN,
   WARN_NOT_CONNECTED,
   WARN_NOT_FOUND,
-  apiCallRc,
   stringifyLinstorJson,
 } from '../../src/linstor/apicallrc.js';
+import { apiCallRc } from '../../src/emulator/replies.js';
 import { HttpLinstorClient } from '../../src/linstor/http-client.js';
 import { LinstorApiError, LinstorUnavailableError } from '../../src/linstor/errors.js';
 import { wasNotFound } from '../../src/linstor/client.js';

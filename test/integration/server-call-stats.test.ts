@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ControllerService, secretFieldKeys } from '../../src/csi/proto.js';
-import { tempEmulator, type TempEmulator } from '../../src/emulator/testkit.js';
+import { tempEmulator, type TempEmulator } from '../helpers/emulator.js';
 import { createLinstorClient, type HttpLinstorClient } from '../../src/linstor/http-client.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
-import type { CallContext, UnaryHandler } from '../../src/server/handler.js';
+import type { CallContext, UnaryHandler } from '../../src/csi/handler.js';
+import { currentCallStats } from '../../src/server/call-stats.js';
 import { startCsiServer, type CsiServer } from '../../src/server/server.js';
 import { systemClock } from '../../src/util/clock.js';
 import { csiClients, type CsiClients } from '../helpers/grpc-clients.js';
@@ -63,7 +64,7 @@ test.before.each(async () => {
   emu = await tempEmulator({ nodes: ['node-a', 'node-b'] });
   const r = await emu.api('POST', '/emulator/latency', { ms: LATENCY });
   assert.ok(r.status < 300, `setting the emulator latency: ${r.text}`);
-  linstor = createLinstorClient({ endpoints: [emu.handle.url], retries: 0 }, { clock: systemClock, logger: silentLogger() });
+  linstor = createLinstorClient({ endpoints: [emu.handle.url], retries: 0 }, { clock: systemClock, logger: silentLogger(), callStats: currentCallStats });
 });
 
 test.after.each(async () => {

@@ -11,8 +11,8 @@ import { ControllerService, IdentityService, NodeService, secretFieldKeys } from
 import { aborted, CsiError, Code, notFound } from '../../src/csi/errors.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startCsiServer, type CsiServer } from '../../src/server/server.js';
-import { InFlight } from '../../src/server/inflight.js';
-import type { UnaryHandler } from '../../src/server/handler.js';
+import { InFlight } from '../../src/csi/inflight.js';
+import type { UnaryHandler } from '../../src/csi/handler.js';
 import { csiClients, codeOf } from '../helpers/grpc-clients.js';
 
 let dir = '';

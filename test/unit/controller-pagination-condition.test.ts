@@ -80,10 +80,11 @@ test('StandAlone connection and lost quorum', () => {
     rsc('n1', 'UpToDate', conn({ n2: { connected: false, message: 'StandAlone' }, n3: { connected: false, message: 'Connecting' } })),
     rsc('n2', 'UpToDate', conn({ n1: { connected: false, message: 'StandAlone' }, n3: { connected: true, message: 'Connected' } })),
     rsc('n3', 'UpToDate', conn({ n1: { connected: false, message: 'Connecting' }, n2: { connected: true, message: 'Connected' } })),
-  ]);
+  ], 0, Date.parse('2026-01-02T03:04:05Z'));
   assert.is(c.abnormal, true);
-  assert.match(c.message, 'from node n1 to node n2 is StandAlone');
-  assert.match(c.message, 'discard-my-data');
+  assert.match(c.message, 'split brain between nodes n1 and n2 since 2026-01-02T03:04:05.000Z');
+  assert.match(c.message, 'docs/split-brain.md');
+  assert.match(c.message, 'linstor-csi split-brain resolve pvc-1 --keep NODE');
   assert.match(c.message, 'node n1 has lost quorum');
   assert.not.match(c.message, 'node n2 has lost quorum');
 });

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InFlight } from '../../src/server/inflight.js';
+import { InFlight } from '../../src/csi/inflight.js';
 import { Code, CsiError } from '../../src/csi/errors.js';
 
 test('a second concurrent call on the same key is ABORTED; other keys proceed', async () => {

@@ -18,7 +18,6 @@ import {
   WARN_NOT_FOUND,
   codeOf,
   describeRetCode,
-  httpStatusFor,
   isError,
   isInfo,
   isSuccess,
@@ -30,11 +29,11 @@ import {
   retCodeIs,
   retCodeName,
   stringifyLinstorJson,
-  apiCallRc,
   FAIL_SIGN_IN_MISSING_CREDENTIALS,
   API_CALL_PARSE_ERROR,
   FAIL_ACC_DENIED_FIRST,
 } from '../../src/linstor/apicallrc.js';
+import { httpStatusFor, apiCallRc } from '../../src/emulator/replies.js';
 import type { ApiCallRc } from '../../src/linstor/types.js';
 
 test('worked values from the fact sheet (§2)', () => {

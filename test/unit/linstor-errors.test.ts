@@ -11,11 +11,11 @@ import {
   MASK_RSC,
   MASK_RSC_DFN,
   WARN_NOT_FOUND,
-  apiCallRc,
   makeRetCode,
 } from '../../src/linstor/apicallrc.js';
+import { apiCallRc } from '../../src/emulator/replies.js';
 import { LinstorApiError, LinstorUnavailableError, isAlreadyExistsError, isNotFoundError } from '../../src/linstor/errors.js';
-import { toApiError } from '../../src/linstor/http-client.js';
+import { toApiError } from '../../src/linstor/requests.js';
 import { wasNotFound } from '../../src/linstor/client.js';
 
 test('LinstorApiError keeps the first error entry', () => {

@@ -124,7 +124,7 @@ test('volume condition: split brain named with the next step', () => {
   const c = volumeCondition({ volumePath: '/t', mounted: true, fsReadOnlyUnexpectedly: false, device: { readable: true }, drbd: st, volume: 0 });
   assert.ok(c.abnormal);
   assert.match(c.message, /node-c is StandAlone \(split brain/);
-  assert.match(c.message, /discard-my-data/);
+  assert.match(c.message, /docs\/split-brain.md .*split-brain resolve .* --keep NODE/);
 });
 
 test('volume condition: healthy, then each problem on its own', () => {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { CsiError, Code } from '../../src/csi/errors.js';
 import type { VolumeCapability__Output } from '../../src/csi/types.js';
 import { isValidResourceName, parseCapability, parseMountOptions, stageMountOptions, validatePath, validateVolumeId } from '../../src/node-service/validation.js';
-import { CTX_FS_TYPE, CTX_MOUNT_OPTIONS } from '../../src/node-service/volume-context.js';
+import { CTX_FS_TYPE, CTX_MOUNT_OPTIONS } from '../../src/csi/volume-context.js';
 
 function code(fn: () => unknown): number | undefined {
   try {

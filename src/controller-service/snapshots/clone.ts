@@ -8,12 +8,12 @@
  * request) and resumes waiting. A FAILED clone is reported and removed.
  */
 import { Code, CsiError, invalidArgument, notFound } from '../../csi/errors.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import { FAIL_EXISTS_RSC_DFN } from '../../linstor/apicallrc.js';
 import { LinstorApiError, LinstorUnavailableError } from '../../linstor/errors.js';
 import type { CloneRequest } from '../../linstor/types.js';
 import type { CreatePlan } from '../create-volume.js';
-import { linstorCall, toCsiError } from '../linstor-errors.js';
+import { linstorCall, mapLinstorError } from '../../linstor/csi-errors.js';
 import { isValidVolumeId } from '../naming.js';
 import { PROP_FS_TYPE } from '../props.js';
 import { layerKinds } from '../resource-group.js';
@@ -77,7 +77,7 @@ async function startClone(deps: SnapshotDeps, input: CloneInput, sourceProps: Re
         continue;
       }
       if (e instanceof LinstorApiError && e.isNotFound()) throw notFound(`source volume ${sourceId} does not exist`);
-      throw toCsiError(e, `cloning volume ${sourceId} into ${plan.rdName}`);
+      throw mapLinstorError(e, `cloning volume ${sourceId} into ${plan.rdName}`) ?? e;
     }
   }
 }
@@ -108,7 +108,7 @@ async function waitForClone(deps: SnapshotDeps, input: CloneInput): Promise<void
         ctx.log.warn({ err: e, volume: plan.rdName }, 'cannot read the clone status; polling on');
         status = 'CLONING';
       } else {
-        throw toCsiError(e, `reading the clone status of ${plan.rdName}`);
+        throw mapLinstorError(e, `reading the clone status of ${plan.rdName}`) ?? e;
       }
     }
     if (status === 'COMPLETE') return;

@@ -7,7 +7,7 @@
  */
 import { alreadyExists, invalidArgument, notFound } from '../../csi/errors.js';
 import type { CreateSnapshotRequest__Output, CreateSnapshotResponse } from '../../csi/types.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import type { Snapshot } from '../../linstor/types.js';
 import { isValidVolumeId } from '../naming.js';
 import type { SnapshotDeps } from './deps.js';

@@ -13,7 +13,7 @@ import type {
   GetVolumeGroupSnapshotResponse,
   VolumeGroupSnapshot,
 } from '../../csi/types.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import type { Snapshot } from '../../linstor/types.js';
 import { isValidLinstorName, isValidVolumeId } from '../naming.js';
 import { checkSameSnapshot } from './create-snapshot.js';

@@ -4,7 +4,7 @@
  */
 import { invalidArgument, notFound } from '../../csi/errors.js';
 import type { GetSnapshotRequest__Output, GetSnapshotResponse, ListSnapshotsRequest__Output, ListSnapshotsResponse } from '../../csi/types.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import type { Snapshot } from '../../linstor/types.js';
 import { decodeToken, paginate } from '../pagination.js';
 import type { SnapshotDeps } from './deps.js';

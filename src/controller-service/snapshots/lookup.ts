@@ -1,10 +1,10 @@
 /** Finding LINSTOR snapshots by CSI snapshot id, by name across resource definitions, by source. */
 import { failedPrecondition, invalidArgument } from '../../csi/errors.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import type { LinstorClient } from '../../linstor/client.js';
 import { LinstorApiError } from '../../linstor/errors.js';
 import type { Snapshot } from '../../linstor/types.js';
-import { linstorCall } from '../linstor-errors.js';
+import { linstorCall } from '../../linstor/csi-errors.js';
 import { isValidVolumeId } from '../naming.js';
 import { parseSnapshotId, type SnapshotRef } from './ids.js';
 import { sameName, snapshotState } from './model.js';

@@ -1,7 +1,8 @@
 /** LINSTOR snapshot names for CSI snapshot and group-snapshot names. */
 import { isValidLinstorName, uuidv5, VOLUME_NAMESPACE } from '../naming.js';
+import { DRIVER_NAME } from '../../csi/driver-name.js';
 
-const SNAPSHOT_NAMESPACE = uuidv5('snapshot.linstor.csi.linbit.com', VOLUME_NAMESPACE);
+const SNAPSHOT_NAMESPACE = uuidv5(`snapshot.${DRIVER_NAME}`, VOLUME_NAMESPACE);
 
 /**
  * The CSI name when it is a valid LINSTOR name (the external-snapshotter's `snapshot-<uuid>`

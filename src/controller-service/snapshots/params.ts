@@ -3,10 +3,11 @@
  * snapshot_params.go). Only `type: InCluster` is built; S3 and Linstor (backup shipping) are
  * refused with INVALID_ARGUMENT until they are.
  */
+import { DRIVER_NAME } from '../../csi/driver-name.js';
 import { invalidArgument } from '../../csi/errors.js';
 import { PROP_VS_NAME, PROP_VS_NAMESPACE, PROP_VSC_NAME } from './props.js';
 
-export const SNAP_PREFIX = 'snap.linstor.csi.linbit.com/';
+export const SNAP_PREFIX = `snap.${DRIVER_NAME}/`;
 
 export interface SnapshotParameters {
   type: 'InCluster';

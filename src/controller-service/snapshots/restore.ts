@@ -6,12 +6,12 @@
  * interrupted restore is never mistaken for a finished one.
  */
 import { Code, CsiError, invalidArgument, outOfRange, unavailable } from '../../csi/errors.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import { FAIL_EXISTS_RSC_DFN, FAIL_NOT_CONNECTED, FAIL_NOT_FOUND_SNAPSHOT } from '../../linstor/apicallrc.js';
 import { LinstorApiError } from '../../linstor/errors.js';
 import type { ResourceDefinition, Snapshot } from '../../linstor/types.js';
 import type { CreatePlan } from '../create-volume.js';
-import { linstorCall, toCsiError } from '../linstor-errors.js';
+import { linstorCall, mapLinstorError } from '../../linstor/csi-errors.js';
 import { PROP_CSI_NAME, PROP_FS_TYPE, PROP_PROVISIONED_BY } from '../props.js';
 import { parseBytes } from '../sizes.js';
 import { type NodeInfo, allowedReplicaNodes, matches, nodeInfo } from '../topology.js';
@@ -86,7 +86,7 @@ async function createTargetRd(deps: SnapshotDeps, plan: CreatePlan, key: string,
         await linstorCall(`removing the interrupted restore of ${plan.rdName}`, () => deps.linstor.resourceDefinitions.delete(plan.rdName, o));
         continue;
       }
-      throw toCsiError(e, `creating volume ${plan.rdName}`);
+      throw mapLinstorError(e, `creating volume ${plan.rdName}`) ?? e;
     }
   }
 }
@@ -164,12 +164,12 @@ export async function restoreInto(deps: SnapshotDeps, input: RestoreInput): Prom
       ctx.log.info({ volume: plan.rdName, snapshot: snap.name, source: snap.resource_name, node: node.name }, 'restored snapshot');
       break;
     } catch (e) {
-      if (!isNodeProblem(e)) throw toCsiError(e, `restoring ${input.what} into ${plan.rdName} on node ${node.name}`);
+      if (!isNodeProblem(e)) throw mapLinstorError(e, `restoring ${input.what} into ${plan.rdName} on node ${node.name}`) ?? e;
       ctx.log.info({ volume: plan.rdName, node: node.name, reason: (e as Error).message }, 'cannot restore on this node; trying the next');
       lastError = e;
     }
   }
-  if (!restored) throw toCsiError(lastError, `restoring ${input.what} into ${plan.rdName}`);
+  if (!restored) throw mapLinstorError(lastError, `restoring ${input.what} into ${plan.rdName}`) ?? lastError;
   await growTo(deps, plan, snapKiB, target, ctx);
   await input.addReplicas();
   await markProvisioned(deps, plan, ctx);

@@ -4,11 +4,11 @@
  * failed — a failed snapshot is never handed out.
  */
 import { Code, CsiError, notFound } from '../../csi/errors.js';
-import type { CallContext } from '../../server/handler.js';
+import type { CallContext } from '../../csi/handler.js';
 import { FAIL_EXISTS_SNAPSHOT_DFN } from '../../linstor/apicallrc.js';
 import { LinstorApiError } from '../../linstor/errors.js';
 import type { Snapshot } from '../../linstor/types.js';
-import { linstorCall, linstorText, toCsiError } from '../linstor-errors.js';
+import { linstorCall, linstorText, mapLinstorError } from '../../linstor/csi-errors.js';
 import { isHidden } from '../volumes.js';
 import type { SnapshotDeps } from './deps.js';
 import { getSnapshot } from './lookup.js';
@@ -55,7 +55,7 @@ async function create(deps: SnapshotDeps, req: TakeRequest, ctx: CallContext): P
         throw new CsiError(Code.FAILED_PRECONDITION, `${what}: LINSTOR: ${linstorText(e)} (the volume needs an UpToDate diskful replica on an online node)`, { cause: e });
       }
     }
-    throw toCsiError(e, what);
+    throw mapLinstorError(e, what) ?? e;
   }
 }
 

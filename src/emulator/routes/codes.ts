@@ -1,7 +1,2 @@
-/** ApiCallRc codes: the shared ones, plus the few the emulator needs that apicallrc.ts lacks. */
-import { MASK_ERROR } from '../../linstor/apicallrc.js';
-
+/** ApiCallRc codes for the routes: every consts.json constant, generated into src/linstor. */
 export * from '../../linstor/apicallrc.js';
-
-/** linstor-common consts.json: FAIL_INVLD_VLM_NR = 205. */
-export const FAIL_INVLD_VLM_NR = MASK_ERROR | 205n;

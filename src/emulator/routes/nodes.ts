@@ -40,9 +40,8 @@ export function register(r: Router, core: Core): void {
     return ok(page(list, req.query).map((p) => poolJson(core, p)));
   });
   r.add('GET', '/v1/nodes/:node/storage-pools', (req) => {
-    const n = needNode(core, req.params['node'] ?? '');
-    const list = core.state.pools.filter((p) => same(p.node, n.name));
-    return ok(page(list, req.query).map((p) => poolJson(core, p)));
+    const node = needNode(core, req.params['node'] ?? '').name;
+    return ok(page(core.state.pools.filter((p) => same(p.node, node)), req.query).map((p) => poolJson(core, p)));
   });
   r.add('GET', '/v1/nodes/:node/storage-pools/:pool', (req) => {
     const n = needNode(core, req.params['node'] ?? '');

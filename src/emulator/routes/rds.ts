@@ -26,7 +26,7 @@ import {
 } from './codes.js';
 import type { Core } from '../core.js';
 import { diskState } from '../drbd.js';
-import { type Router, fail, jsonBody, listParam, ok, page, propsMatch, rc, rcReply } from '../http.js';
+import { type Router, fail, jsonBody, ok, page, rc, rcReply } from '../http.js';
 import { validRscName } from '../names.js';
 import { applyPropsModify, type PropsModify, validateProps } from '../props.js';
 import { rdJson, vdJson } from '../render.js';
@@ -43,11 +43,13 @@ import {
   lowestFree,
   rscPool,
   same,
+  findNode,
   usedMinors,
   uuid,
 } from '../state.js';
-import { int, needRd, needRg } from './common.js';
+import { int, needRd, needRg, selectByName } from './common.js';
 import { randomBytes } from 'node:crypto';
+import { rdDeletion, resizedEntries } from '../replies.js';
 
 const LAYERS = new Set(['DRBD', 'LUKS', 'STORAGE', 'NVME', 'WRITECACHE', 'CACHE', 'BCACHE', 'EXOS']);
 /** LINSTOR's volume size limits (VolumeDefinition: 1 KiB … 2^63-1 bytes in KiB). */
@@ -167,15 +169,14 @@ export function addVd(core: Core, rd: RdRec, nr: number | undefined, sizeKib: nu
 }
 
 export function register(r: Router, core: Core): void {
+  for (const routes of [registerResourceDefinitionRoutes, registerVolumeDefinitionReadsAndCreate, registerVolumeDefinitionChanges]) routes(r, core);
+}
+
+/** Resource definitions: list, get, create, modify, delete. */
+function registerResourceDefinitionRoutes(r: Router, core: Core): void {
   r.add('GET', '/v1/resource-definitions', (req) => {
-    const names = listParam(req.query, 'resource_definitions');
-    const props = req.query.getAll('props');
     const withVds = req.query.get('with_volume_definitions') === 'true';
-    const list = core.state.rds
-      .filter((d) => names.length === 0 || names.some((x) => same(x, d.name)))
-      .filter((d) => propsMatch(d.props, props))
-      .sort((a, b) => (a.name.toUpperCase() < b.name.toUpperCase() ? -1 : 1));
-    return ok(page(list, req.query).map((d) => rdJson(d, withVds)));
+    return ok(selectByName(core.state.rds, req.query, 'resource_definitions').map((d) => rdJson(d, withVds)));
   });
   r.add('GET', '/v1/resource-definitions/:rd', (req) => ok(rdJson(needRd(core, req.params['rd'] ?? ''), false)));
   r.add('POST', '/v1/resource-definitions', async (req) => {
@@ -225,18 +226,17 @@ export function register(r: Router, core: Core): void {
           obj_refs: { RscDfn: rd.name },
         });
       }
+      const online = rd.resources.filter((x) => findNode(core.state, x.node)?.online).map((x) => x.node);
       await core.removeRdData(rd);
       core.state.rds = core.state.rds.filter((x) => x !== rd);
-      return [
-        rc(DELETED, MASK_DEL, MASK_RSC_DFN, `Resource definition '${rd.name}' deleted.`, {
-          details: `Resource definition '${rd.name}' UUID was: ${rd.uuid}`,
-          obj_refs: { RscDfn: rd.name },
-        }),
-      ];
+      return rdDeletion(rd.name, rd.uuid, online);
     });
     return rcReply(entries, 200);
   });
+}
 
+/** Volume definitions: list, get, create. */
+function registerVolumeDefinitionReadsAndCreate(r: Router, core: Core): void {
   // Volume definitions
   r.add('GET', '/v1/resource-definitions/:rd/volume-definitions', (req) => {
     const rd = needRd(core, req.params['rd'] ?? '');
@@ -261,6 +261,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 200);
   });
+}
+
+/** Volume definitions: modify (resize) and delete. */
+function registerVolumeDefinitionChanges(r: Router, core: Core): void {
   r.add('PUT', '/v1/resource-definitions/:rd/volume-definitions/:nr', async (req) => {
     const body = jsonBody<PropsModify & { size_kib?: number }>(req);
     const entries = await core.mutate(async () => {
@@ -286,6 +290,7 @@ export function register(r: Router, core: Core): void {
           checkSpace(core, rd, size - vd.sizeKib, MASK_MOD, nr);
           vd.sizeKib = size;
           if (vd.file) await core.sats.growFile(vd.file, size);
+          out.push(...resizedEntries(rd.name, nr, rd.resources.filter((x) => findNode(core.state, x.node)?.online).map((x) => x.node)));
         }
       }
       out.push(

@@ -33,6 +33,7 @@ import {
   type RscRec,
   type SelectFilter,
   diskful,
+  findNode,
   findPool,
   findRd,
   findRg,
@@ -45,6 +46,7 @@ import {
 } from '../state.js';
 import { layerStack } from './rds.js';
 import { int, needNode, needRd, needRsc } from './common.js';
+import { resourceDeletion } from '../replies.js';
 
 interface RscCreateBody {
   resource?: { node_name?: string; props?: Props; flags?: string[] };
@@ -180,6 +182,11 @@ export function autoplace(core: Core, rd: RdRec, f: SelectFilter): ApiCallRc[] {
 export { finish };
 
 export function register(r: Router, core: Core): void {
+  for (const routes of [registerResourceReads, registerResourceChanges, registerPlacementRoutes]) routes(r, core);
+}
+
+/** Resources and their volumes: list and get. */
+function registerResourceReads(r: Router, core: Core): void {
   r.add('GET', '/v1/resource-definitions/:rd/resources', (req) => {
     const rd = needRd(core, req.params['rd'] ?? '');
     req.rd = rd.name;
@@ -203,7 +210,10 @@ export function register(r: Router, core: Core): void {
     if (!vd) fail(FAIL_NOT_FOUND_VLM, 0n, 0n, `Volume '${req.params['nr'] ?? ''}' of resource '${rd.name}' on node '${rsc.node}' not found.`);
     return ok(volumeJson(core, rd, rsc, vd));
   });
+}
 
+/** Resources: create (one or several), modify, delete. */
+function registerResourceChanges(r: Router, core: Core): void {
   r.add('POST', '/v1/resource-definitions/:rd/resources/:node', async (req) => {
     const body = jsonBody<RscCreateBody>(req);
     const entries = await core.mutate(async () => {
@@ -257,7 +267,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 200);
   });
+}
 
+/** Autoplace, make-available and the resource view. */
+function registerPlacementRoutes(r: Router, core: Core): void {
   r.add('POST', '/v1/resource-definitions/:rd/autoplace', async (req) => {
     const body = jsonBody<{ select_filter?: SelectFilter; diskless_on_remaining?: boolean; layer_list?: string[] }>(req, true);
     const entries = await core.mutate(async () => {
@@ -360,7 +373,7 @@ export async function deleteRsc(core: Core, rd: RdRec, rsc: RscRec, keepTb: bool
     }
   }
   rd.resources = rd.resources.filter((x) => x !== rsc);
-  const out = [deletedEntry(rd, rsc)];
+  const out = resourceDeletion(rd.name, rsc.node, rsc.uuid, findNode(core.state, rsc.node)?.online ?? false);
   if (diskful(rd).length === 0) {
     // Diskless leftovers (tie-breakers) go with the last diskful replica.
     for (const x of rd.resources.filter(isTieBreaker)) {

@@ -10,23 +10,24 @@ import {
   FAIL_NOT_ENOUGH_NODES,
   INFO_NO_RSC_SPAWNED,
   MASK_CRT,
-  MASK_DEL,
   MASK_MOD,
+  MASK_RSC,
   MASK_RSC_DFN,
   MASK_RSC_GRP,
   MODIFIED,
   WARN_NOT_FOUND,
 } from './codes.js';
 import type { Core } from '../core.js';
-import { type Router, fail, jsonBody, listParam, ok, page, propsMatch, rc, rcReply } from '../http.js';
+import { type Router, fail, jsonBody, ok, rc, rcReply } from '../http.js';
 import { validRgName } from '../names.js';
 import { candidatePools, eligibleNodes, place } from '../placement.js';
 import { applyPropsModify, type PropsModify } from '../props.js';
 import { rgJson } from '../render.js';
-import { type Props, type SelectFilter, DEFAULT_RG, findRg, same, uuid } from '../state.js';
-import { int, needRg } from './common.js';
+import { type Props, type RdRec, type SelectFilter, DEFAULT_RG, findRg, same, uuid } from '../state.js';
+import { int, needRg, selectByName } from './common.js';
 import { addVd, createRd } from './rds.js';
 import { autoplace, effectiveFilter, finish } from './resources.js';
+import { withBits } from '../replies.js';
 
 function cleanFilter(f: SelectFilter | undefined): SelectFilter {
   const out: SelectFilter = { ...(f ?? {}) };
@@ -67,16 +68,25 @@ function sizeInfo(core: Core, f: SelectFilter): SpaceInfo | undefined {
   return best;
 }
 
+/**
+ * Spawn's autoplace as the controller answers it: the pool choice set as a property on the new
+ * resources, and "autoplaced" with the resource-group object bit (measured).
+ */
+function spawnPlacement(core: Core, rd: RdRec, f: SelectFilter): ApiCallRc[] {
+  const placed = autoplace(core, rd, f);
+  const pool = f.storage_pool_list?.[0];
+  const out = pool ? [rc(CREATED, MASK_CRT, MASK_RSC, 'Successfully set property key(s): StorPoolName', { obj_refs: { RscDfn: rd.name } })] : [];
+  for (const e of placed) out.push(/successfully autoplaced/.test(e.message) ? withBits(e, MASK_CRT, MASK_RSC_GRP) : e);
+  return out;
+}
+
 export function register(r: Router, core: Core): void {
-  r.add('GET', '/v1/resource-groups', (req) => {
-    const names = listParam(req.query, 'resource_groups');
-    const props = req.query.getAll('props');
-    const list = core.state.rgs
-      .filter((g) => names.length === 0 || names.some((x) => same(x, g.name)))
-      .filter((g) => propsMatch(g.props, props))
-      .sort((a, b) => (a.name.toUpperCase() < b.name.toUpperCase() ? -1 : 1));
-    return ok(page(list, req.query).map(rgJson));
-  });
+  for (const routes of [registerResourceGroupReadsAndCreate, registerResourceGroupChanges, registerSpawnAndSizeRoutes]) routes(r, core);
+}
+
+/** Resource groups: list, get, create. */
+function registerResourceGroupReadsAndCreate(r: Router, core: Core): void {
+  r.add('GET', '/v1/resource-groups', (req) => ok(selectByName(core.state.rgs, req.query, 'resource_groups').map(rgJson)));
   r.add('GET', '/v1/resource-groups/:rg', (req) => ok(rgJson(needRg(core, req.params['rg'] ?? ''))));
   r.add('POST', '/v1/resource-groups', async (req) => {
     const body = jsonBody<{ name?: string; description?: string; select_filter?: SelectFilter; peer_slots?: number; props?: Props }>(req);
@@ -104,6 +114,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 201);
   });
+}
+
+/** Resource groups: modify and delete. */
+function registerResourceGroupChanges(r: Router, core: Core): void {
   r.add('PUT', '/v1/resource-groups/:rg', async (req) => {
     const body = jsonBody<PropsModify & { description?: string; select_filter?: SelectFilter; peer_slots?: number }>(req);
     const entries = await core.mutate(() => {
@@ -126,18 +140,19 @@ export function register(r: Router, core: Core): void {
     const entries = await core.mutate(() => {
       const name = req.params['rg'] ?? '';
       const g = findRg(core.state, name);
-      if (!g) return [rc(WARN_NOT_FOUND, MASK_DEL, MASK_RSC_GRP, `Resource group '${name}' not found.`, { obj_refs: { RscGrp: name } })];
-      if (same(g.name, DEFAULT_RG)) fail(FAIL_EXISTS_RSC_DFN, MASK_DEL, MASK_RSC_GRP, `The default resource group '${DEFAULT_RG}' cannot be deleted.`);
+      // LINSTOR answers all three outcomes with the CREATE operation bit (measured).
+      if (!g) return [rc(WARN_NOT_FOUND, MASK_CRT, MASK_RSC_GRP, `Resource group '${name}' not found.`, { obj_refs: { RscGrp: name } })];
+      if (same(g.name, DEFAULT_RG)) fail(FAIL_EXISTS_RSC_DFN, MASK_CRT, MASK_RSC_GRP, `The default resource group '${DEFAULT_RG}' cannot be deleted.`);
       const users = core.state.rds.filter((d) => same(d.rg, g.name));
       if (users.length > 0) {
-        fail(FAIL_EXISTS_RSC_DFN, MASK_DEL, MASK_RSC_GRP, `Cannot delete resource group '${g.name}' because it has existing resource definitions.`, {
+        fail(FAIL_EXISTS_RSC_DFN, MASK_CRT, MASK_RSC_GRP, `Cannot delete resource group '${g.name}' because it has existing resource definitions.`, {
           details: `Resource definitions: ${users.map((d) => d.name).join(', ')}`,
           obj_refs: { RscGrp: g.name },
         });
       }
       core.state.rgs = core.state.rgs.filter((x) => x !== g);
       return [
-        rc(DELETED, MASK_DEL, MASK_RSC_GRP, `Resource group '${g.name}' deleted.`, {
+        rc(DELETED, MASK_CRT, MASK_RSC_GRP, `Resource group '${g.name}' deleted.`, {
           details: `Resource group '${g.name}' UUID was: ${g.uuid}`,
           obj_refs: { RscGrp: g.name },
         }),
@@ -145,7 +160,10 @@ export function register(r: Router, core: Core): void {
     });
     return rcReply(entries, 200);
   });
+}
 
+/** Spawning from a group, and its size queries. */
+function registerSpawnAndSizeRoutes(r: Router, core: Core): void {
   r.add('POST', '/v1/resource-groups/:rg/spawn', async (req) => {
     const body = jsonBody<{
       resource_definition_name?: string;
@@ -174,13 +192,15 @@ export function register(r: Router, core: Core): void {
         },
         ...(int(body.peer_slots) !== undefined ? { drbd_peer_slots: body.peer_slots } : {}),
       });
-      sizes.forEach((s, i) => out.push(addVd(core, rd, i, s, {})));
+      // The real controller lists the volume definitions before the resource definition.
+      out.unshift(...sizes.map((s, i) => addVd(core, rd, i, s, {})));
+      if (sizes.length === 0) out.push(rc(WARN_NOT_FOUND, MASK_CRT, MASK_RSC_DFN, `No volumes have been defined for resource '${rd.name}'`, { obj_refs: { RscDfn: rd.name } }));
       const f = effectiveFilter(core, rd, g.name, body.select_filter ? cleanFilter(body.select_filter) : undefined);
       if (body.definitions_only || f.place_count === undefined) {
         out.push(rc(INFO_NO_RSC_SPAWNED, MASK_CRT, MASK_RSC_DFN, `No resources spawned for resource definition '${rd.name}'.`, { obj_refs: { RscDfn: rd.name } }));
         return out;
       }
-      out.push(...autoplace(core, rd, f));
+      out.push(...spawnPlacement(core, rd, f));
       return finish(core, rd, out);
     });
     return rcReply(entries, 201);

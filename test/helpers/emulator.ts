@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseLinstorJson, stringifyLinstorJson } from '../linstor/apicallrc.js';
-import { type EmulatorHandle, type EmulatorOptions, startEmulator } from './index.js';
+import { parseLinstorJson, stringifyLinstorJson } from '../../src/linstor/apicallrc.js';
+import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 
 export interface ApiReply {
   status: number;

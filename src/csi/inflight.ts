@@ -1,4 +1,4 @@
-import { aborted } from '../csi/errors.js';
+import { aborted } from './errors.js';
 
 /**
  * Keys (volume ids, snapshot names, target paths) with an operation under way.

@@ -16,8 +16,8 @@ import {
   FAIL_SQL,
   FAIL_UNKNOWN_ERROR,
   codeOf,
-} from '../linstor/apicallrc.js';
-import { LinstorApiError, LinstorUnavailableError } from '../linstor/errors.js';
+} from './apicallrc.js';
+import { LinstorApiError, LinstorUnavailableError } from './errors.js';
 
 export function isLinstorApiError(e: unknown): e is LinstorApiError {
   return e instanceof LinstorApiError;
@@ -53,10 +53,11 @@ export function codeFor(e: LinstorApiError): Code {
 }
 
 /**
- * Maps any error from a LINSTOR call made while `doing` (e.g. "creating volume pvc-1") to a
- * CsiError. CsiErrors pass through; unknown errors are rethrown (they become INTERNAL).
+ * The CsiError for an error from a LINSTOR call made while `doing` (e.g. "creating volume
+ * pvc-1"): CsiErrors pass through, LINSTOR errors and aborts get their code. Anything else is no
+ * LINSTOR error: undefined, and the caller throws it as it is (it becomes INTERNAL).
  */
-export function toCsiError(e: unknown, doing: string): CsiError {
+export function mapLinstorError(e: unknown, doing: string): CsiError | undefined {
   if (isCsiError(e)) return e;
   if (e instanceof LinstorUnavailableError) {
     return new CsiError(Code.UNAVAILABLE, `${doing}: ${e.message}`, { cause: e });
@@ -67,7 +68,7 @@ export function toCsiError(e: unknown, doing: string): CsiError {
     return new CsiError(code, `${doing}: LINSTOR: ${linstorText(e)}${hint}`, { cause: e });
   }
   if (e instanceof Error && e.name === 'AbortError') return new CsiError(Code.CANCELLED, `${doing}: cancelled`, { cause: e });
-  throw e;
+  return undefined;
 }
 
 /** Runs a LINSTOR call and maps its failure. */
@@ -75,7 +76,7 @@ export async function linstorCall<T>(doing: string, fn: () => Promise<T>): Promi
   try {
     return await fn();
   } catch (e) {
-    throw toCsiError(e, doing);
+    throw mapLinstorError(e, doing) ?? e;
   }
 }
 
