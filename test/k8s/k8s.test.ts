@@ -7,6 +7,7 @@
  * Every scenario is checked in Kubernetes and in LINSTOR.
  */
 import { CoreV1Api, type KubernetesObject, StorageV1Api, type V1PersistentVolume, setHeaderOptions, PatchStrategy } from '@kubernetes/client-node';
+import { execa } from 'execa';
 import { readFile, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -60,7 +61,7 @@ test('the chart is installed and every sidecar runs the pinned version as the ch
   for (const p of s.sidecars) {
     const pin = pins.get(p.name);
     if (!pin) continue; // snapshot-controller: the cluster's, not the chart's
-    const { stdout } = await import('execa').then(({ execa }) => execa('go', ['version', '-m', tool(p.name)], { timeout: 30_000 }));
+    const { stdout } = await execa('go', ['version', '-m', tool(p.name)], { timeout: 30_000 });
     assert.match(stdout, new RegExp(`\\s${pin.tag.replace(/\./g, '\\.')}\\s`), `${p.name} built at the chart's pin ${pin.tag}`);
     assert.ok((s.sidecarArgs.get(p.name) ?? []).some((a) => a.startsWith('--kubeconfig=') && a.includes(`sa-${NAMESPACE}-`)), `${p.name} authenticates as the ServiceAccount`);
   }
