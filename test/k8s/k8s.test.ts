@@ -7,6 +7,7 @@
  * Every scenario is checked in Kubernetes and in LINSTOR.
  */
 import { CoreV1Api, type KubernetesObject, StorageV1Api, type V1PersistentVolume, setHeaderOptions, PatchStrategy } from '@kubernetes/client-node';
+import { execa } from 'execa';
 import { readFile, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -60,7 +61,7 @@ test('the chart is installed and every sidecar runs the pinned version as the ch
   for (const p of s.sidecars) {
     const pin = pins.get(p.name);
     if (!pin) continue; // snapshot-controller: the cluster's, not the chart's
-    const { stdout } = await import('execa').then(({ execa }) => execa('go', ['version', '-m', tool(p.name)], { timeout: 30_000 }));
+    const { stdout } = await execa('go', ['version', '-m', tool(p.name)], { timeout: 30_000 });
     assert.match(stdout, new RegExp(`\\s${pin.tag.replace(/\./g, '\\.')}\\s`), `${p.name} built at the chart's pin ${pin.tag}`);
     assert.ok((s.sidecarArgs.get(p.name) ?? []).some((a) => a.startsWith('--kubeconfig=') && a.includes(`sa-${NAMESPACE}-`)), `${p.name} authenticates as the ServiceAccount`);
   }
@@ -203,7 +204,7 @@ test('3. snapshot, restore into placementCount 2, clone with its own replica cou
 
 test('4. expansion: csi-resizer expands in LINSTOR, the kubelet role grows the filesystem', async ({ s }) => {
   const name = uniq('grow');
-  await createPvc(s, { name, storageClass: 'linstor-immediate', size: '64Mi' });
+  await createPvc(s, { name, storageClass: 'linstor-xfs', size: '320Mi' });
   const { pv } = await bound(s, name);
   await attach(s, pv, 'node-a');
   const k = kubelet(s, 'node-a');
@@ -212,17 +213,17 @@ test('4. expansion: csi-resizer expands in LINSTOR, the kubelet role grows the f
   try {
     const before = await statfs(p.targetPath);
     const core = s.kc.makeApiClient(CoreV1Api);
-    await core.patchNamespacedPersistentVolumeClaim({ name, namespace: NS, body: { spec: { resources: { requests: { storage: '160Mi' } } } } }, mergePatch);
-    const grown = await until('csi-resizer expanded the PV to 160Mi', () => core.readPersistentVolume({ name: pv.metadata?.name as string }), (v) => quantityBytes(String(v.spec?.capacity?.['storage'])) >= 160n * 1024n * 1024n);
+    await core.patchNamespacedPersistentVolumeClaim({ name, namespace: NS, body: { spec: { resources: { requests: { storage: '640Mi' } } } } }, mergePatch);
+    const grown = await until('csi-resizer expanded the PV to 640Mi', () => core.readPersistentVolume({ name: pv.metadata?.name as string }), (v) => quantityBytes(String(v.spec?.capacity?.['storage'])) >= 640n * 1024n * 1024n);
     const vd = (await s.linstor.volumeDefinitions.list(handle(pv)))[0];
-    assert.ok((vd?.size_kib ?? 0) >= 160 * 1024, `LINSTOR volume definition grown: ${vd?.size_kib} KiB`);
+    assert.ok((vd?.size_kib ?? 0) >= 640 * 1024, `LINSTOR volume definition grown: ${vd?.size_kib} KiB`);
     const pending = await until('PVC waits for the node (FileSystemResizePending)', () => readPvc(s, name), (c) => (c.status?.conditions ?? []).some((x) => x.type === 'FileSystemResizePending'));
     assert.ok(pending);
     await k.expand(grown, p, { name, namespace: NS });
     const after = await statfs(p.targetPath);
-    assert.ok(after.blocks * after.bsize > before.blocks * before.bsize + 64 * 1024 * 1024, `filesystem grew: ${before.blocks * before.bsize} -> ${after.blocks * after.bsize}`);
+    assert.ok(after.blocks * after.bsize > before.blocks * before.bsize + 256 * 1024 * 1024, `filesystem grew: ${before.blocks * before.bsize} -> ${after.blocks * after.bsize}`);
     const pvc = await readPvc(s, name);
-    assert.is(pvc.status?.capacity?.['storage'], '160Mi');
+    assert.is(pvc.status?.capacity?.['storage'], '640Mi');
   } finally {
     await k.unpublish(pv, p);
     await k.unstage(pv);

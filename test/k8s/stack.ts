@@ -31,6 +31,9 @@ export const STORAGE_CLASSES = [
   { name: 'linstor-replicated', volumeBindingMode: 'WaitForFirstConsumer', parameters: { 'linstor.csi.linbit.com/placementCount': '2', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
   { name: 'linstor-immediate', volumeBindingMode: 'Immediate', parameters: { 'linstor.csi.linbit.com/placementCount': '2', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
   { name: 'linstor-local', volumeBindingMode: 'WaitForFirstConsumer', parameters: { 'linstor.csi.linbit.com/placementCount': '1', 'linstor.csi.linbit.com/allowRemoteVolumeAccess': 'false', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
+  // Expansion: online ext4 growth is refused by this machine's kernel (resize2fs: Permission
+  // denied, even on a plain loop device), xfs_growfs works.
+  { name: 'linstor-xfs', volumeBindingMode: 'Immediate', parameters: { 'linstor.csi.linbit.com/placementCount': '2', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'xfs' } },
   { name: 'linstor-three', volumeBindingMode: 'Immediate', parameters: { 'linstor.csi.linbit.com/placementCount': '3', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
   { name: 'linstor-retain', volumeBindingMode: 'Immediate', reclaimPolicy: 'Retain', parameters: { 'linstor.csi.linbit.com/placementCount': '1', 'linstor.csi.linbit.com/storagePool': POOL, 'csi.storage.k8s.io/fstype': 'ext4' } },
   { name: 'linstor-bad', volumeBindingMode: 'Immediate', parameters: { 'linstor.csi.linbit.com/placementCount': 'two', 'linstor.csi.linbit.com/storagePool': POOL } },
@@ -59,7 +62,7 @@ export interface Stack {
 }
 
 /** `linstor-csi dev` with the three node drivers; resolves once it printed "ready". */
-async function startDev(dir: string, extraArgs: string[] = []): Promise<{ proc: Proc; url: string; sockets: Map<string, string> }> {
+async function startDev(dir: string, extraArgs: string[] = []): Promise<{ proc: Proc; url: string; sockets: Map<string, string>; kubeletDir: string }> {
   const stateDir = join(dir, 'dev');
   const proc = await startProc(dir, 'linstor-csi-dev', process.execPath, [
     join(ROOT, 'bin', 'linstor-csi.js'),
@@ -80,7 +83,7 @@ async function startDev(dir: string, extraArgs: string[] = []): Promise<{ proc: 
     const url = /LINSTOR emulator\s+(http:\/\/\S+)/.exec(log)?.[1];
     if (url && log.includes('linstor-csi dev: ready')) {
       const sockets = new Map<string, string>(NODES.map((n, i) => [n, `unix://${join(stateDir, i === 0 ? 'csi.sock' : `csi-${n}.sock`)}`]));
-      return { proc, url, sockets };
+      return { proc, url, sockets, kubeletDir: join(stateDir, 'kubelet') };
     }
     if (exited || Date.now() > deadline) throw new Error(`linstor-csi dev did not start:\n${await tail(proc.logFile)}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -187,7 +190,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     for (const k of kubelets.values()) k.close();
     linstor?.close();
     // Volumes a failed test left staged would keep the emulator's loop devices busy.
-    await unmountUnder(join(dir, 'kubelet')).catch(() => undefined);
+    await unmountUnder(join(dir, 'dev', 'kubelet')).catch(() => undefined);
     await dev?.stop(30_000).catch(() => undefined);
     await cluster.stop();
     // Keep the logs of a failed run for a look: LINSTOR_CSI_KEEP_K8S=1.
@@ -201,7 +204,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     dev = started.proc;
     linstor = createLinstorClient({ endpoints: [started.url], timeoutMs: 30_000, maxConcurrency: 8 }, { clock: systemClock, logger: silentLogger() });
     for (const n of NODES) {
-      const root = join(dir, 'kubelet', n);
+      // Beneath `dev`'s default --kubelet-dir (<state-dir>/kubelet), where node paths must lie.
+      const root = join(started.kubeletDir, n);
       await mkdir(root, { recursive: true });
       const k = new Kubelet(cluster.kc, n, started.sockets.get(n) as string, root);
       kubelets.set(n, k);
