@@ -2,8 +2,9 @@
  * The HA agent's view of the cluster: plain records the Kubernetes adapter fills from its
  * informers, so the decision logic never sees the client library's types.
  */
+import { DRIVER_NAME } from '../csi/driver-name.js';
 
-export const DRIVER_NAME = 'linstor.csi.linbit.com';
+export { DRIVER_NAME };
 /** The taint the agent puts on a node that lost a volume (the chart's pods tolerate it). */
 export const LOST_QUORUM_TAINT = 'drbd.linbit.com/lost-quorum';
 /** The Go ecosystem's opt-out annotation. */
