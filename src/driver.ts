@@ -75,6 +75,7 @@ async function nodeService(shared: Shared, nodeOps: NodeOps | undefined): Promis
     config: shared.config,
     ops,
     topology: { nodeProps: async (name, signal) => (await linstor.nodes.get(name, signal ? { signal } : {})).props ?? {} },
+    history: nodeServiceMod.linstorHistoryStore(linstor.resourceDefinitions),
     clock,
     log,
     inflight: shared.inflight,

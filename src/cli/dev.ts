@@ -8,7 +8,7 @@
  * each host would. Every node's driver runs its DRBD tools through that node's emulator
  * stand-ins and finds devices under that node's emulated /dev.
  */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
 import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
@@ -28,6 +28,7 @@ export const DEV_FLAGS: readonly FlagSpec[] = [
   { name: 'pool-size', placeholder: 'SIZE', help: 'thin pool size per node', default: '20GiB' },
   { name: 'pool-name', placeholder: 'NAME', help: 'thin pool name', default: DEFAULT_POOL_NAME },
   { name: 'listen', placeholder: 'HOST:PORT', help: 'where the emulator serves the LINSTOR REST API', default: '127.0.0.1:0 (a free port)' },
+  { name: 'kubelet-dir', placeholder: 'DIR', help: 'the directory standing in for the kubelet\'s: staging and target paths must lie beneath it', default: 'DIR/kubelet' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the device', default: '10s' },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish on SIGTERM', default: '10s' },
@@ -59,6 +60,8 @@ export interface DevOptions {
   maxVolumesPerNode: number;
   deviceWaitTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Every driver's --kubelet-dir: clients stage and publish beneath it (created at start). */
+  kubeletDir: string;
   log: Logger;
   /** Log level for the driver configs (the logger itself is passed in). */
   logLevel: LogLevel;
@@ -80,6 +83,7 @@ export interface DevDriver {
 export interface DevEnvironment {
   emulator: EmulatorHandle;
   drivers: DevDriver[];
+  kubeletDir: string;
   /** Stops the drivers (draining for up to the shutdown timeout), then the emulator. Idempotent. */
   stop(): Promise<void>;
 }
@@ -93,6 +97,7 @@ export function nodeEndpoint(main: Endpoint, stateDir: string, node: string): En
 
 /** Starts the emulator and one driver per node, wired to it. Cleans up what it started on failure. */
 export async function startDev(o: DevOptions): Promise<DevEnvironment> {
+  await mkdir(o.kubeletDir, { recursive: true });
   const emulator = await startEmulator({
     stateDir: o.stateDir,
     nodes: o.clusterNodes,
@@ -132,6 +137,7 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
           `--linstor-endpoint=${emulator.url}`,
           `--device-path-template=${emulator.nodeDevRoot(node)}/drbd/by-res/{resource}/{volume}`,
           `--device-wait-timeout=${o.deviceWaitTimeoutMs}ms`,
+          `--kubelet-dir=${o.kubeletDir}`,
           `--max-volumes-per-node=${o.maxVolumesPerNode}`,
           `--shutdown-timeout=${o.shutdownTimeoutMs}ms`,
           `--log-level=${o.logLevel}`,
@@ -154,6 +160,7 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
   return {
     emulator,
     drivers,
+    kubeletDir: o.kubeletDir,
     stop: () => (stopping ??= stopAll()),
   };
 }
@@ -232,6 +239,7 @@ export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): O
   const listen = parseListen('--listen', value(parsed, 'listen', env)?.value ?? '127.0.0.1:0');
   const mv = value(parsed, 'max-volumes-per-node', env)?.value ?? '1048576';
   if (!/^\d+$/.test(mv) || Number(mv) <= 0) throw new ConfigError('--max-volumes-per-node', `--max-volumes-per-node must be a positive whole number, got "${mv}"`);
+  const kd = value(parsed, 'kubelet-dir', env);
   const dwt = value(parsed, 'device-wait-timeout', env);
   const sdt = value(parsed, 'shutdown-timeout', env);
   const level = value(parsed, 'log-level', env)?.value ?? 'info';
@@ -250,6 +258,7 @@ export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): O
     maxVolumesPerNode: Number(mv),
     deviceWaitTimeoutMs: dwt ? parseDuration('--device-wait-timeout', dwt.value) : 10_000,
     shutdownTimeoutMs: sdt ? parseDuration('--shutdown-timeout', sdt.value) : 10_000,
+    kubeletDir: kd ? resolve(kd.value) : join(stateDir, 'kubelet'),
     logLevel: level as LogLevel,
     logFormat: format,
   };
@@ -261,6 +270,7 @@ export function describeDev(env: DevEnvironment, stateDir: string): string {
   const rows: Array<[string, string]> = [
     ['LINSTOR emulator', e.url],
     ['state dir', stateDir],
+    ['kubelet dir', `${env.kubeletDir}  (staging and target paths must lie beneath it)`],
     ...env.drivers.map((d): [string, string] => [`CSI ${d.node}`, `${d.endpoint}  (${d.mode === 'all' ? 'Identity, Controller, GroupController, Node' : 'Identity, Node'})`]),
     ...env.drivers.flatMap((d): Array<[string, string]> => [
       [`  ${d.node} dev`, `${e.nodeDevRoot(d.node)}/drbd/by-res/{resource}/{volume}`],
@@ -275,7 +285,7 @@ export function describeDev(env: DevEnvironment, stateDir: string): string {
     '',
     'Try:',
     `  linstor-csi ls resources --linstor-endpoint ${e.url}`,
-    ...(first ? [`  csi-sanity -csi.endpoint ${first.endpoint} -csi.stagingdir /tmp/csi-staging -csi.mountdir /tmp/csi-target`] : []),
+    ...(first ? [`  csi-sanity -csi.endpoint ${first.endpoint} -csi.stagingdir ${env.kubeletDir}/csi-staging -csi.mountdir ${env.kubeletDir}/csi-target`] : []),
     'Stop with Ctrl-C or SIGTERM.',
     '',
   ].join('\n');

@@ -38,6 +38,8 @@ export interface Config {
   devicePathTemplate: string;
   deviceWaitTimeoutMs: number;
   maxVolumesPerNode: number;
+  /** The kubelet's root directory: the node service stages and publishes only beneath it. */
+  kubeletDir: string;
   /** How long in-flight calls may run after SIGTERM before the process exits anyway. */
   shutdownTimeoutMs: number;
   /** How long a Probe result (LINSTOR reachable or not) is reused. */
@@ -51,6 +53,7 @@ export interface Config {
 }
 
 export const DEFAULT_CSI_ENDPOINT = `unix:///var/lib/kubelet/plugins/${DRIVER_NAME}/csi.sock`;
+export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
 export const DEFAULT_DEVICE_PATH_TEMPLATE = '/dev/drbd/by-res/{resource}/{volume}';
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
@@ -67,6 +70,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'property-namespace', placeholder: 'NS', help: 'LINSTOR node property namespace holding topology labels', default: 'Aux/topology' },
   { name: 'label-by-storage-pool', boolean: true, help: 'accepted for compatibility with the Go driver; storage-pool topology labels are not emitted', default: 'false' },
   { name: 'device-path-template', placeholder: 'TEMPLATE', help: 'path of a volume\'s DRBD device; {resource} and {volume} are replaced', default: DEFAULT_DEVICE_PATH_TEMPLATE },
+  { name: 'kubelet-dir', placeholder: 'DIR', help: 'the kubelet\'s root directory; staging and target paths must lie beneath it', default: DEFAULT_KUBELET_DIR },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the DRBD device to appear', default: '30s' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
   { name: 'listing-cache-max-age', placeholder: 'DURATION', help: 'how long ListVolumes may reuse one LINSTOR read (never past a write of this driver); changes made outside the driver show within this; 0s = always read', default: '2s' },
@@ -227,6 +231,10 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
   if (node && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(node.value)) {
     throw new ConfigError(node.source, `${node.source} must be a LINSTOR node name (letters, digits, ".", "_", "-"), got "${node.value}"`);
   }
+  const kd = withDefault(parsed, 'kubelet-dir', env);
+  if (!kd.value.startsWith('/') || kd.value.includes('\0') || /\/\.\.?(\/|$)/.test(kd.value) || kd.value.replace(/\/+$/, '') === '') {
+    throw new ConfigError(kd.source, `${kd.source} must be an absolute directory other than / without "." or ".." parts, e.g. ${DEFAULT_KUBELET_DIR}, got "${kd.value}"`);
+  }
   const dwt = withDefault(parsed, 'device-wait-timeout', env);
   const mvpn = withDefault(parsed, 'max-volumes-per-node', env);
   const sdt = withDefault(parsed, 'shutdown-timeout', env);
@@ -241,6 +249,7 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
     logFormat: format.value,
     propertyNamespace: ns.value.replace(/\/+$/, ''),
     devicePathTemplate: tmpl.value,
+    kubeletDir: kd.value.replace(/\/+$/, ''),
     deviceWaitTimeoutMs: parseDuration(dwt.source, dwt.value),
     maxVolumesPerNode: parsePositiveInt(mvpn.source, mvpn.value),
     shutdownTimeoutMs: parseDuration(sdt.source, sdt.value),

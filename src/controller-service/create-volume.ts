@@ -33,6 +33,8 @@ import {
   PROP_PVC_NAME,
   PROP_PVC_NAMESPACE,
   PROP_VOLUME_MODE,
+  PROP_BORN,
+  bornFromContentSource,
 } from './props.js';
 import { type DesiredGroup, desiredGroup } from './resource-group.js';
 import { allocationKiB, kibToBytes, sizeSatisfies } from './sizes.js';
@@ -98,6 +100,8 @@ export function planCreate(req: CreateVolumeRequest__Output, propertyNamespace: 
     [PROP_PROVISIONED_BY]: `${DRIVER_ID}/${driverVersion()}`,
     [PROP_CSI_NAME]: req.name,
     [PROP_VOLUME_MODE]: caps.accessType === 'block' ? 'block' : 'filesystem',
+    // The format decision trusts only this record: born empty, from a snapshot or from a clone.
+    [PROP_BORN]: bornFromContentSource(contentSourceKey(req.volume_content_source)),
   };
   if (fsType) rdProps[PROP_FS_TYPE] = fsType;
   if (pvcName) rdProps[PROP_PVC_NAME] = pvcName;

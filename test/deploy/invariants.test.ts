@@ -142,6 +142,8 @@ test('every sidecar talks to the socket the driver serves, in a shared volume', 
         assert.is(kubeletMount?.mountPropagation, 'Bidirectional', `${where}: ${kubeletDir} must be mounted with Bidirectional propagation`);
         const kubeletVol = ps.volumes?.find((v) => v.name === kubeletMount?.name);
         assert.is(kubeletVol?.hostPath?.path, kubeletDir, `${where}: the kubelet dir must be the host's`);
+        // The node plugin acts only beneath this directory (issue 11): it must be the one mounted from the host.
+        assert.is(flag(driver, 'kubelet-dir'), kubeletDir, `${where}: linstor-csi --kubelet-dir must be the kubelet dir mounted from the host`);
         const dev = driver.volumeMounts?.find((m) => m.mountPath === '/dev');
         assert.is(ps.volumes?.find((v) => v.name === dev?.name)?.hostPath?.path, '/dev', `${where}: hostPath /dev`);
         assert.is(driver.securityContext?.privileged, true, `${where}: the node plugin must be privileged`);
@@ -469,6 +471,7 @@ test('the non-default values reach the pods (scheduling, pull secrets, replicas,
   assert.is(sc2.reclaimPolicy, 'Retain');
   const node = container(nps, 'csi-node-driver-registrar', 'full');
   assert.is(flag(node, 'kubelet-registration-path'), '/var/lib/k0s/kubelet/plugins/linstor.csi.linbit.com/csi.sock');
+  assert.is(flag(container(nps, 'linstor-csi', 'full'), 'kubelet-dir'), '/var/lib/k0s/kubelet');
 });
 
 test.run();
