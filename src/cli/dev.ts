@@ -10,7 +10,7 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
+import { checkKubeconfig, parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
 import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
 import { commandArgs } from './args.js';
 import { startDriver, type RunningDriver } from '../driver.js';
@@ -32,6 +32,9 @@ export const DEV_FLAGS: readonly FlagSpec[] = [
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the device', default: '10s' },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish on SIGTERM', default: '10s' },
+  { name: 'kubeconfig', placeholder: 'FILE', help: 'a Kubernetes API server: runs the HA agent beside each node\'s driver' },
+  { name: 'ha-failover-timeout', placeholder: 'DURATION', help: 'with --kubeconfig: how long a peer must be unreachable before the HA agent fails over', default: '5s' },
+  { name: 'ha-poll-interval', placeholder: 'DURATION', help: 'with --kubeconfig: how often the HA agent reads the DRBD state', default: '1s' },
   { name: 'log-level', placeholder: 'LEVEL', help: `log level: ${LOG_LEVELS.join('|')}`, default: 'info', env: ['LOG_LEVEL'] },
   { name: 'log-format', placeholder: 'json|text', help: 'log line format (logs go to stderr)', default: 'text', env: ['LOG_FORMAT'] },
 ];
@@ -68,6 +71,8 @@ export interface DevOptions {
   logFormat: LogFormat;
   /** Emulated resync time of a returning node (ms); emulator default when unset. */
   resyncMs?: number;
+  /** Run the HA agent with each node's driver, against this API server. */
+  ha?: { kubeconfig: string; failoverTimeoutMs: number; pollIntervalMs: number };
 }
 
 export interface DevDriver {
@@ -142,6 +147,7 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
           `--shutdown-timeout=${o.shutdownTimeoutMs}ms`,
           `--log-level=${o.logLevel}`,
           `--log-format=${o.logFormat}`,
+          ...(o.ha ? ['--ha', `--kubeconfig=${o.ha.kubeconfig}`, `--ha-failover-timeout=${o.ha.failoverTimeoutMs}ms`, `--ha-poll-interval=${o.ha.pollIntervalMs}ms`] : []),
         ],
         {},
       );
@@ -246,7 +252,9 @@ export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): O
   if (!LOG_LEVELS.includes(level as LogLevel)) throw new ConfigError('--log-level', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   const format = value(parsed, 'log-format', env)?.value ?? 'text';
   if (format !== 'json' && format !== 'text') throw new ConfigError('--log-format', `--log-format must be json or text, got "${format}"`);
+  const ha = devHa(parsed, env);
   return {
+    ...(ha ? { ha } : {}),
     stateDir,
     csiEndpoint,
     driverNodes,
@@ -264,6 +272,25 @@ export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): O
   };
 }
 
+/** The HA agent's settings when --kubeconfig is given, checked as `serve --ha` checks them. */
+function devHa(parsed: ReturnType<typeof parseFlags>, env: NodeJS.ProcessEnv): DevOptions['ha'] {
+  const kc = value(parsed, 'kubeconfig', env);
+  const to = value(parsed, 'ha-failover-timeout', env);
+  const pi = value(parsed, 'ha-poll-interval', env);
+  if (!kc) {
+    const stray = to ?? pi;
+    if (stray) throw new ConfigError(stray.source, `${stray.source} configures the HA agent, which runs only with --kubeconfig=FILE`);
+    return undefined;
+  }
+  checkKubeconfig(kc.value);
+  const cfg = parseServeArgs(
+    ['--mode=node', '--node=check', '--linstor-endpoint=http://127.0.0.1:1', '--ha', `--kubeconfig=${kc.value}`, ...(to ? [`--ha-failover-timeout=${to.value}`] : []), ...(pi ? [`--ha-poll-interval=${pi.value}`] : [])],
+    {},
+  );
+  const ha = cfg.ha as NonNullable<Config['ha']>;
+  return { kubeconfig: resolve(kc.value), failoverTimeoutMs: ha.failoverTimeoutMs, pollIntervalMs: ha.pollIntervalMs };
+}
+
 /** What `dev` prints once everything is up. */
 export function describeDev(env: DevEnvironment, stateDir: string): string {
   const e = env.emulator;
@@ -271,7 +298,7 @@ export function describeDev(env: DevEnvironment, stateDir: string): string {
     ['LINSTOR emulator', e.url],
     ['state dir', stateDir],
     ['kubelet dir', `${env.kubeletDir}  (staging and target paths must lie beneath it)`],
-    ...env.drivers.map((d): [string, string] => [`CSI ${d.node}`, `${d.endpoint}  (${d.mode === 'all' ? 'Identity, Controller, GroupController, Node' : 'Identity, Node'})`]),
+    ...env.drivers.map((d): [string, string] => [`CSI ${d.node}`, `${d.endpoint}  (${d.mode === 'all' ? 'Identity, Controller, GroupController, Node' : 'Identity, Node'})${d.driver.ha ? ' + HA agent' : ''}`]),
     ...env.drivers.flatMap((d): Array<[string, string]> => [
       [`  ${d.node} dev`, `${e.nodeDevRoot(d.node)}/drbd/by-res/{resource}/{volume}`],
       [`  ${d.node} drbd tools`, e.nodeBinDir(d.node)],

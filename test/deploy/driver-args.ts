@@ -15,7 +15,8 @@ export function driverConfig(c: Container, where: string): Config {
   const args = c.args ?? [];
   assert.is(c.command, undefined, `${where}: the image entrypoint (linstor-csi) must not be overridden`);
   assert.is(args[0], 'serve', `${where}: the first argument must be the "serve" sub-command, got ${args[0]}`);
-  const env = containerEnv(c);
+  // The kubelet gives every container the API server's Service address (in-cluster config).
+  const env = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', ...containerEnv(c) };
   const argv = args.slice(1).map((a) => expandVars(a, env));
   for (const a of argv) assert.not.match(a, /\$\(/, `${where}: unresolved variable reference in ${a}`);
   try {
