@@ -26,6 +26,7 @@ import { csiClients } from '../test/helpers/grpc-clients.js';
 import { ChildEmulator, ensureBuilt, pct, r2, rssMbOf, sorted, spawnDriver, type Driver } from './harness.js';
 
 const LATENCY_MS = 5;
+const GRPC_FLOOR = new URL('./grpc-floor.cjs', import.meta.url).pathname;
 const PROVISIONED_BY = 'Aux/csi-provisioning-completed-by';
 const p50 = (xs: number[]): number => r2(pct(sorted(xs), 50));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -47,9 +48,19 @@ async function bareNodeStart(): Promise<number> {
 /** Spawn → first answered Probe; then the idle RSS after 1.5 s. */
 async function driverStart(dir: string, i: number, mode: 'controller' | 'node', linstorUrl: string): Promise<{ ms: number; rssMb: number }> {
   const sock = join(dir, `start-${mode}-${i}.sock`);
-  const t0 = performance.now();
   const args = [CLI, 'serve', `--mode=${mode}`, `--csi-endpoint=unix://${sock}`, `--linstor-endpoint=${linstorUrl}`, '--log-level=warn'];
   if (mode === 'node') args.push('--node=node-a');
+  return startToProbe(args, sock, mode);
+}
+
+/** The floor: a bare grpc-js server answering Probe (bench/grpc-floor.cjs), timed the same way. */
+function grpcFloorStart(dir: string, i: number): Promise<{ ms: number; rssMb: number }> {
+  const sock = join(dir, `start-floor-${i}.sock`);
+  return startToProbe([GRPC_FLOOR, `unix://${sock}`], sock, 'grpc-floor');
+}
+
+async function startToProbe(args: string[], sock: string, what: string): Promise<{ ms: number; rssMb: number }> {
+  const t0 = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   let ms = 0;
   const c = csiClients(`unix://${sock}`);
@@ -64,7 +75,7 @@ async function driverStart(dir: string, i: number, mode: 'controller' | 'node', 
           // bound, not answering yet
         }
       }
-      if (performance.now() - t0 > 30_000) throw new Error(`the ${mode} driver did not answer Probe within 30 s`);
+      if (performance.now() - t0 > 30_000) throw new Error(`${what} did not answer Probe within 30 s`);
       await sleep(1);
     }
   } finally {
@@ -90,9 +101,11 @@ async function startupRows(dir: string, emu: ChildEmulator): Promise<Record<stri
   const bare: number[] = [];
   const ctl: number[] = [];
   const node: number[] = [];
+  const floor: number[] = [];
   const ctlRss: number[] = [];
   const nodeRss: number[] = [];
   const bareRss: number[] = [];
+  const floorRss: number[] = [];
   for (let i = 0; i < 7; i++) {
     bare.push(await bareNodeStart());
     const c = await driverStart(dir, i, 'controller', emu.url);
@@ -102,19 +115,29 @@ async function startupRows(dir: string, emu: ChildEmulator): Promise<Record<stri
     const n = await driverStart(dir, i, 'node', emu.url);
     node.push(n.ms);
     nodeRss.push(n.rssMb);
+    const f = await grpcFloorStart(dir, i);
+    floor.push(f.ms);
+    floorRss.push(f.rssMb);
     if (i < 3) bareRss.push(await bareNodeIdleRss());
   }
   const b = p50(bare);
+  const fl = p50(floor);
   return {
     start_bare_node_ms: b,
     start_to_probe_controller_ms: p50(ctl),
     start_to_probe_node_ms: p50(node),
     start_ratio_controller: r2(p50(ctl) / b),
     start_ratio_node: r2(p50(node) / b),
+    // A bare grpc-js server answering Probe: what any Node gRPC server pays before its own code.
+    start_to_probe_bare_grpc_js_ms: fl,
+    start_ratio_bare_grpc_js: r2(fl / b),
+    start_ratio_controller_to_bare_grpc_js: r2(p50(ctl) / fl),
     idle_rss_bare_node_mb: p50(bareRss),
+    idle_rss_bare_grpc_js_mb: p50(floorRss),
     idle_rss_controller_mb: p50(ctlRss),
     idle_rss_node_mb: p50(nodeRss),
     idle_rss_controller_over_bare_mb: r2(p50(ctlRss) - p50(bareRss)),
+    idle_rss_controller_over_bare_grpc_js_mb: r2(p50(ctlRss) - p50(floorRss)),
   };
 }
 
