@@ -197,24 +197,33 @@ async function operationRows(drv: Driver, emu: ChildEmulator): Promise<Record<st
   return out;
 }
 
-/** One keep-alive GET, body read (not parsed), as any client has to; again once if the idle connection was closed under it. */
-async function rawGet(agent: http.Agent, url: string): Promise<number> {
+/**
+ * One keep-alive GET, body read (not parsed), as any client has to; again once if the idle
+ * connection was closed under it. With `parse`, the body is also JSON.parse'd (context row only:
+ * the bar compares with the unparsed GET).
+ */
+async function rawGet(agent: http.Agent, url: string, parse = false): Promise<number> {
   try {
-    return await rawGetOnce(agent, url);
+    return await rawGetOnce(agent, url, parse);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
-    return rawGetOnce(agent, url);
+    return rawGetOnce(agent, url, parse);
   }
 }
 
-function rawGetOnce(agent: http.Agent, url: string): Promise<number> {
+function rawGetOnce(agent: http.Agent, url: string, parse: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     http
       .get(url, { agent }, (res) => {
-        let bytes = 0;
-        res.on('data', (d: Buffer) => (bytes += d.length));
-        res.on('end', () => (res.statusCode === 200 && bytes > 0 ? resolve(performance.now() - t0) : reject(new Error(`GET ${url}: ${res.statusCode}`))));
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          if (res.statusCode !== 200 || body.length === 0) return reject(new Error(`GET ${url}: ${res.statusCode}`));
+          if (parse) JSON.parse(body.toString('utf8'));
+          resolve(performance.now() - t0);
+        });
       })
       .on('error', reject);
   });
@@ -228,6 +237,7 @@ async function listRows(drv: Driver, cold: Driver, emu: ChildEmulator): Promise<
   const c = drv.clients.controller as unknown as ControllerClient;
   const u = cold.clients.controller as unknown as ControllerClient;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const agent2 = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const out: Record<string, number> = {};
   let have = 0;
   try {
@@ -249,6 +259,8 @@ async function listRows(drv: Driver, cold: Driver, emu: ChildEmulator): Promise<
         }
       }
       const raw: number[] = [];
+      const rawParsed: number[] = [];
+      const rawBoth: number[] = [];
       const list: number[] = [];
       const uncached: number[] = [];
       let cpu = 0;
@@ -261,12 +273,19 @@ async function listRows(drv: Driver, cold: Driver, emu: ChildEmulator): Promise<
         uncached.push(await timed(() => u.ListVolumes({ max_entries: 0, starting_token: '' })));
         coldCpu += cold.cpuMs() - cpu0;
         raw.push(await rawGet(agent, `${emu.url}/v1/view/resources`));
+        rawParsed.push(await rawGet(agent, `${emu.url}/v1/view/resources`, true));
+        rawBoth.push(await timed(() => Promise.all([rawGet(agent2, `${emu.url}/v1/resource-definitions?with_volume_definitions=true`), rawGet(agent, `${emu.url}/v1/view/resources`)])));
       }
       out[`list_volumes_${n}_p50_ms`] = p50(list);
       out[`list_volumes_${n}_uncached_p50_ms`] = p50(uncached);
       out[`raw_get_view_resources_${n}_p50_ms`] = p50(raw);
       out[`list_volumes_${n}_ratio_to_raw_get`] = r2(p50(list) / p50(raw));
       out[`list_volumes_${n}_uncached_ratio_to_raw_get`] = r2(p50(uncached) / p50(raw));
+      out[`raw_get_parsed_view_resources_${n}_p50_ms`] = p50(rawParsed);
+      out[`list_volumes_${n}_uncached_ratio_to_raw_get_parsed`] = r2(p50(uncached) / p50(rawParsed));
+      // The two reads an uncached listing needs, raw and in parallel as the driver sends them.
+      out[`raw_get_rd_list_and_view_${n}_p50_ms`] = p50(rawBoth);
+      out[`list_volumes_${n}_uncached_ratio_to_raw_get_both`] = r2(p50(uncached) / p50(rawBoth));
       out[`list_volumes_${n}_driver_cpu_ms`] = r2(cpu / rounds);
       out[`list_volumes_${n}_uncached_driver_cpu_ms`] = r2(coldCpu / rounds);
       out[`list_volumes_${n}_uncached_per_volume_us`] = r2((p50(uncached) / n) * 1000);
@@ -278,6 +297,7 @@ async function listRows(drv: Driver, cold: Driver, emu: ChildEmulator): Promise<
     }
   } finally {
     agent.destroy();
+    agent2.destroy();
     await emu.control('DELETE', '/emulator/latency');
   }
   return out;
@@ -319,15 +339,17 @@ export async function benchTable(): Promise<Record<string, number>> {
   let drv: Driver | undefined;
   let cold: Driver | undefined;
   try {
-    // BENCH_TABLE=startup,operations,list runs a part only.
+    // BENCH_TABLE=startup,operations,list runs a part only; BENCH_DRIVER_NODE_ARGS (e.g. V8 flags)
+    // go to the long-running drivers of the operation and list rows, to measure a flag's effect.
+    const nodeArgs = (process.env['BENCH_DRIVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
     const parts = (process.env['BENCH_TABLE'] ?? 'startup,operations,list').split(',');
     const out = parts.includes('startup') ? await startupRows(dir, emu) : {};
     const socket = join(dir, 'csi.sock');
-    drv = await spawnDriver([], ['--mode=controller', `--csi-endpoint=unix://${socket}`, `--linstor-endpoint=${emu.url}`, '--log-level=info'], socket);
+    drv = await spawnDriver(nodeArgs, ['--mode=controller', `--csi-endpoint=unix://${socket}`, `--linstor-endpoint=${emu.url}`, '--log-level=info'], socket);
     if (parts.includes('operations')) Object.assign(out, await operationRows(drv, emu));
     if (parts.includes('list')) {
       const coldSocket = join(dir, 'csi-cold.sock');
-      cold = await spawnDriver([], ['--mode=controller', `--csi-endpoint=unix://${coldSocket}`, `--linstor-endpoint=${emu.url}`, '--log-level=warn', '--listing-cache-max-age=0s'], coldSocket);
+      cold = await spawnDriver(nodeArgs, ['--mode=controller', `--csi-endpoint=unix://${coldSocket}`, `--linstor-endpoint=${emu.url}`, '--log-level=warn', '--listing-cache-max-age=0s'], coldSocket);
       Object.assign(out, await listRows(drv, cold, emu));
     }
     return out;
