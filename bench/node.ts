@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { startEmulator } from '../src/emulator/index.js';
 import { silentLogger } from '../src/log/logger.js';
 import { createNodeOps, createToolRunner, type ToolRunner } from '../src/node-ops/index.js';
-import { createNodeService } from '../src/node-service/index.js';
+import { createNodeService, linstorHistoryStore, PROP_BORN } from '../src/node-service/index.js';
+import { createLinstorClient } from '../src/linstor/index.js';
 import type { VolumeCapability__Output } from '../src/csi/types.js';
 import { InFlight } from '../src/csi/inflight.js';
 import { systemClock } from '../src/util/clock.js';
@@ -78,14 +79,18 @@ export async function benchNode(): Promise<Record<string, number>> {
   const dir = await mkdtemp(join(tmpdir(), 'lcsi-bench-node-'));
   const emu = await startEmulator({ stateDir: join(dir, 'emu'), nodes: ['node-a', 'node-b'], resyncMs: 0 });
   const mounts: string[] = [];
+  let linstor: ReturnType<typeof createLinstorClient> | undefined;
   try {
     const log = silentLogger();
     const timer = drbdTimer(createToolRunner({ binDirs: [emu.nodeBinDir('node-a')] }));
     const ops = createNodeOps({ clock: systemClock, tools: timer.tools });
+    linstor = createLinstorClient({ endpoints: [emu.url], timeoutMs: 10_000, maxConcurrency: 16 }, { clock: systemClock, logger: log });
     const svc = createNodeService({
-      config: { nodeName: 'node-a', propertyNamespace: 'Aux/topology', devicePathTemplate: `${emu.nodeDevRoot('node-a')}/drbd/by-res/{resource}/{volume}`, deviceWaitTimeoutMs: 5000, maxVolumesPerNode: 1000 },
+      config: { nodeName: 'node-a', propertyNamespace: 'Aux/topology', devicePathTemplate: `${emu.nodeDevRoot('node-a')}/drbd/by-res/{resource}/{volume}`, deviceWaitTimeoutMs: 5000, maxVolumesPerNode: 1000, kubeletDir: dir },
       ops,
       topology: { nodeProps: async () => ({}) },
+      // The record the format decision reads, in LINSTOR as in production (one GET per stage, one PUT after mkfs).
+      history: linstorHistoryStore(linstor.resourceDefinitions),
       clock: systemClock,
       log,
       inflight: new InFlight(),
@@ -102,7 +107,8 @@ export async function benchNode(): Promise<Record<string, number>> {
       const drbdMs: number[] = [];
       for (let i = 0; i < ROUNDS; i++) {
         const name = `bench-${fs}-${i}`;
-        await api(emu.url, 'POST', '/v1/resource-definitions', { resource_definition: { name } });
+        // As CreateVolume makes it: born empty.
+        await api(emu.url, 'POST', '/v1/resource-definitions', { resource_definition: { name, props: { [PROP_BORN]: 'empty' } } });
         await api(emu.url, 'POST', `/v1/resource-definitions/${name}/volume-definitions`, { volume_definition: { size_kib: SIZE_MIB * 1024 } });
         await api(emu.url, 'POST', `/v1/resource-definitions/${name}/resources/node-a`, { resource: { props: { StorPoolName: 'thin-pool' } } });
         const dev = `${emu.nodeDevRoot('node-a')}/drbd/by-res/${name}/0`;
@@ -136,7 +142,7 @@ export async function benchNode(): Promise<Record<string, number>> {
 
     // NodePublish latency: one staged volume, repeated publish/unpublish.
     const name = 'bench-pub';
-    await api(emu.url, 'POST', '/v1/resource-definitions', { resource_definition: { name } });
+    await api(emu.url, 'POST', '/v1/resource-definitions', { resource_definition: { name, props: { [PROP_BORN]: 'empty' } } });
     await api(emu.url, 'POST', `/v1/resource-definitions/${name}/volume-definitions`, { volume_definition: { size_kib: 64 * 1024 } });
     await api(emu.url, 'POST', `/v1/resource-definitions/${name}/resources/node-a`, { resource: { props: { StorPoolName: 'thin-pool' } } });
     const cap = { access_type: 'mount', mount: { fs_type: 'ext4', mount_flags: [], volume_mount_group: '' }, access_mode: { mode: 'SINGLE_NODE_WRITER' } } as VolumeCapability__Output;
@@ -160,6 +166,7 @@ export async function benchNode(): Promise<Record<string, number>> {
       const root = `${emu.nodeDevRoot(node)}/drbd/by-res`;
       for (const r of await readdir(root).catch(() => [] as string[])) await execa('blockdev', ['--setrw', `${root}/${r}/0`], { reject: false });
     }
+    linstor?.close();
     await emu.stop();
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark and prints one JSON document on stdout.
-// Usage: npm run bench [-- name ...]   names: startup linstor-client emulator controller node snapshots table
+// Usage: npm run bench [-- name ...]   names: startup linstor-client emulator controller node snapshots table failover
 import { ensureNode24 } from '../scripts/node24.mjs';
 
 await ensureNode24();
@@ -14,6 +14,8 @@ const benches: Record<string, () => Promise<Bench>> = {
   node: async () => (await import('./node.js')).benchNode,
   snapshots: async () => (await import('./snapshots.js')).benchSnapshots,
   table: async () => (await import('./table.js')).benchTable,
+  // Needs the Kubernetes tools of the k8s suite (scripts/setup.sh --test-tools).
+  failover: async () => (await import('./failover.js')).benchFailover,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

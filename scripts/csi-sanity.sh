@@ -36,6 +36,8 @@ MAX_VOLUMES_PER_NODE=3
 mkdir -p "$root/reports"
 work="$(mktemp -d /tmp/lcsi-sanity.XXXXXX)"
 sock="$work/csi.sock"
+# The driver acts only beneath its --kubelet-dir: csi-sanity's staging and target dirs live there.
+kubelet="$work/kubelet"
 devlog="$root/reports/csi-sanity-dev.log"
 dev_pid=""
 
@@ -70,6 +72,7 @@ echo "csi-sanity.sh: starting linstor-csi dev in $work (log: ${devlog#"$root"/})
 LINSTOR_CSI_FROM_SOURCE="${LINSTOR_CSI_FROM_SOURCE:-1}" node "$root/bin/linstor-csi.js" dev \
   --state-dir "$work/state" \
   --csi-endpoint "unix://$sock" \
+  --kubelet-dir "$kubelet" \
   --node node-a \
   --pool-size 200GiB \
   --max-volumes-per-node "$MAX_VOLUMES_PER_NODE" \
@@ -95,12 +98,12 @@ sed 's/^/  /' "$work/dev.out"
 
 status=0
 for mode in "${modes[@]}"; do
-  mkdir -p "$work/$mode"
+  mkdir -p "$kubelet/$mode"
   report="$root/reports/csi-sanity-$mode.xml"
   args=(
     -csi.endpoint "unix://$sock"
-    -csi.stagingdir "$work/$mode/staging"
-    -csi.mountdir "$work/$mode/target"
+    -csi.stagingdir "$kubelet/$mode/staging"
+    -csi.mountdir "$kubelet/$mode/target"
     -csi.testvolumeaccesstype "$mode"
     -csi.testvolumeparameters "$root/test/sanity/params-volume.yaml"
     -csi.testvolumemutableparameters "$root/test/sanity/params-mutable.yaml"

@@ -2,7 +2,7 @@
 // Runs every test suite of the project and prints one closing line, "N passed, N failed".
 // Suites run one after another (they share loop devices and sockets). A suite whose
 // prerequisites are missing fails: nothing here is skipped quietly.
-// Usage: node scripts/run-tests.mjs [suite ...]   suites: unit integration e2e deploy sanity
+// Usage: node scripts/run-tests.mjs [suite ...]   suites: unit integration e2e deploy sanity k8s
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { ensureNode24 } from './node24.mjs';
 await ensureNode24();
 
 const root = new URL('..', import.meta.url).pathname;
-const all = ['unit', 'integration', 'e2e', 'deploy', 'sanity'];
+const all = ['unit', 'integration', 'e2e', 'deploy', 'sanity', 'k8s'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 
 // A suite that leaves a handle open (a server a failed test never stopped) would keep its

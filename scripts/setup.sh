@@ -2,7 +2,9 @@
 # Sets up a fresh Debian machine (as root) for linstor-csi: Node.js 24 (into .tools/node when the
 # machine's own node is older), the node's Linux tools, the npm packages and a build. With --test-tools it also installs what the test suites need:
 # python-linstor, and the pinned upstream tools built with Go (csi-sanity, golinstor-check, helm,
-# kustomize).
+# kustomize, and for test/k8s etcd, kube-apiserver, kube-controller-manager, kubectl and the CSI
+# sidecars), kept in ${LINSTOR_CSI_CACHE:-/var/cache/linstor-csi} so later runs and fresh clones
+# on the machine reuse them.
 # Safe to run again: each step skips what is already there.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -83,6 +85,8 @@ if [ "$test_tools" = 1 ]; then
   bash scripts/install-golinstor-check.sh
   say "helm and kustomize"
   bash scripts/install-deploy-tools.sh
+  say "etcd, kube-apiserver, kube-controller-manager, kubectl and the CSI sidecars (first time: ~25 min)"
+  bash scripts/install-k8s-tools.sh
 fi
 say "setup done (node $(node --version))"
 [ -z "${node_note:-}" ] || echo "$node_note"

@@ -14,6 +14,7 @@ import { mapLinstorError } from './linstor/csi-errors.js';
 import { createLinstorClient, LinstorApiError, LinstorUnavailableError, type LinstorClient } from './linstor/index.js';
 import type { Logger } from './log/logger.js';
 import type { NodeOps } from './node-ops/index.js';
+import type { HaKube, RunningHaAgent } from './ha/index.js';
 import { currentCallStats } from './server/call-stats.js';
 import { csiService, startCsiServer, type CsiServer, type ServiceRegistration } from './server/server.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -24,11 +25,15 @@ export interface DriverDeps {
   /** Overrides for tests; built from the config otherwise. */
   linstor?: LinstorClient;
   nodeOps?: NodeOps;
+  /** The HA agent's Kubernetes port (tests); built from the config otherwise. */
+  haKube?: HaKube;
 }
 
 export interface RunningDriver {
   server: CsiServer;
   linstor: LinstorClient;
+  /** The HA agent, when --ha is on. */
+  ha?: RunningHaAgent;
   /** Drains calls for up to `graceMs`, closes the socket and the LINSTOR connections. */
   stop(graceMs: number): Promise<{ drained: boolean }>;
 }
@@ -67,14 +72,14 @@ async function controllerServices(shared: Shared): Promise<ControllerServices> {
 }
 
 /** The Node service over this host's tools; NodeGetInfo reads the node's LINSTOR properties. */
-async function nodeService(shared: Shared, nodeOps: NodeOps | undefined): Promise<Partial<NodeHandlers>> {
+async function nodeService(shared: Shared, ops: NodeOps): Promise<Partial<NodeHandlers>> {
   const { clock, log, linstor } = shared;
   const nodeServiceMod = await import('./node-service/index.js');
-  const ops = nodeOps ?? (await import('./node-ops/index.js')).createNodeOps({ clock, log: log.child({ component: 'node-ops' }) });
   return nodeServiceMod.createNodeService({
     config: shared.config,
     ops,
     topology: { nodeProps: async (name, signal) => (await linstor.nodes.get(name, signal ? { signal } : {})).props ?? {} },
+    history: nodeServiceMod.linstorHistoryStore(linstor.resourceDefinitions),
     clock,
     log,
     inflight: shared.inflight,
@@ -87,7 +92,10 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
   const linstor = deps.linstor ?? createLinstorClient(config.linstor, { clock, logger: log.child({ component: 'linstor' }), callStats: currentCallStats });
   const shared: Shared = { config, log, clock, linstor, inflight: new InFlight() };
   const controller = config.mode !== 'node' ? await controllerServices(shared) : undefined;
-  const node = config.mode !== 'controller' ? await nodeService(shared, deps.nodeOps) : undefined;
+  // The node's tools serve the Node service and the HA agent.
+  const nodeOps =
+    config.mode !== 'controller' ? (deps.nodeOps ?? (await import('./node-ops/index.js')).createNodeOps({ clock, log: log.child({ component: 'node-ops' }) })) : undefined;
+  const node = nodeOps ? await nodeService(shared, nodeOps) : undefined;
 
   const identity = createIdentityService({
     running: {
@@ -114,10 +122,25 @@ export async function startDriver(config: Config, deps: DriverDeps): Promise<Run
   const server = await startCsiServer({ endpoint: config.csiEndpoint, log, secretFields: new Set(secretFieldKeys()), mapError: mapAdapterError, services });
   log.info({ mode: config.mode, node: config.nodeName, linstor: config.linstor.endpoints }, 'driver started');
 
+  // The HA agent is loaded only when enabled: @kubernetes/client-node is large.
+  let ha: RunningHaAgent | undefined;
+  if (config.ha && nodeOps && config.nodeName) {
+    try {
+      const { startHaAgent } = await import('./ha/index.js');
+      ha = await startHaAgent({ config: config.ha, nodeName: config.nodeName, drbd: nodeOps.drbd, clock, log, ...(deps.haKube ? { kube: deps.haKube } : {}) });
+    } catch (e) {
+      await server.shutdown(0);
+      linstor.close();
+      throw e;
+    }
+  }
+
   return {
     server,
     linstor,
+    ...(ha ? { ha } : {}),
     async stop(graceMs) {
+      await ha?.stop().catch((e: unknown) => log.warn({ err: e }, 'ha agent did not stop cleanly'));
       const r = await server.shutdown(graceMs);
       linstor.close();
       return r;

@@ -18,6 +18,7 @@ const out = execFileSync(helm, [
 const fileOf = {
   'serviceaccounts.yaml': 'rbac.yaml',
   'controller-rbac.yaml': 'rbac.yaml',
+  'node-rbac.yaml': 'rbac.yaml',
   'controller-deployment.yaml': 'controller.yaml',
   'node-daemonset.yaml': 'node.yaml',
   'csidriver.yaml': 'csidriver.yaml',

@@ -204,6 +204,8 @@ async function startCluster(d: DemoRun): Promise<string> {
     maxVolumesPerNode: 1024,
     deviceWaitTimeoutMs: 10_000,
     shutdownTimeoutMs: 5_000,
+    // The demo's kubelet stand-in stages and publishes under base/kubelet (see attach()).
+    kubeletDir: join(d.base, 'kubelet'),
     log: d.log,
     logLevel: 'info',
     logFormat: 'text',

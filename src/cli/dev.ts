@@ -8,9 +8,9 @@
  * each host would. Every node's driver runs its DRBD tools through that node's emulator
  * stand-ins and finds devices under that node's emulated /dev.
  */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
+import { checkKubeconfig, parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
 import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
 import { commandArgs } from './args.js';
 import { startDriver, type RunningDriver } from '../driver.js';
@@ -28,9 +28,13 @@ export const DEV_FLAGS: readonly FlagSpec[] = [
   { name: 'pool-size', placeholder: 'SIZE', help: 'thin pool size per node', default: '20GiB' },
   { name: 'pool-name', placeholder: 'NAME', help: 'thin pool name', default: DEFAULT_POOL_NAME },
   { name: 'listen', placeholder: 'HOST:PORT', help: 'where the emulator serves the LINSTOR REST API', default: '127.0.0.1:0 (a free port)' },
+  { name: 'kubelet-dir', placeholder: 'DIR', help: 'the directory standing in for the kubelet\'s: staging and target paths must lie beneath it', default: 'DIR/kubelet' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the device', default: '10s' },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish on SIGTERM', default: '10s' },
+  { name: 'kubeconfig', placeholder: 'FILE', help: 'a Kubernetes API server: runs the HA agent beside each node\'s driver' },
+  { name: 'ha-failover-timeout', placeholder: 'DURATION', help: 'with --kubeconfig: how long a peer must be unreachable before the HA agent fails over', default: '5s' },
+  { name: 'ha-poll-interval', placeholder: 'DURATION', help: 'with --kubeconfig: how often the HA agent reads the DRBD state', default: '1s' },
   { name: 'log-level', placeholder: 'LEVEL', help: `log level: ${LOG_LEVELS.join('|')}`, default: 'info', env: ['LOG_LEVEL'] },
   { name: 'log-format', placeholder: 'json|text', help: 'log line format (logs go to stderr)', default: 'text', env: ['LOG_FORMAT'] },
 ];
@@ -59,12 +63,16 @@ export interface DevOptions {
   maxVolumesPerNode: number;
   deviceWaitTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Every driver's --kubelet-dir: clients stage and publish beneath it (created at start). */
+  kubeletDir: string;
   log: Logger;
   /** Log level for the driver configs (the logger itself is passed in). */
   logLevel: LogLevel;
   logFormat: LogFormat;
   /** Emulated resync time of a returning node (ms); emulator default when unset. */
   resyncMs?: number;
+  /** Run the HA agent with each node's driver, against this API server. */
+  ha?: { kubeconfig: string; failoverTimeoutMs: number; pollIntervalMs: number };
 }
 
 export interface DevDriver {
@@ -80,6 +88,7 @@ export interface DevDriver {
 export interface DevEnvironment {
   emulator: EmulatorHandle;
   drivers: DevDriver[];
+  kubeletDir: string;
   /** Stops the drivers (draining for up to the shutdown timeout), then the emulator. Idempotent. */
   stop(): Promise<void>;
 }
@@ -93,6 +102,7 @@ export function nodeEndpoint(main: Endpoint, stateDir: string, node: string): En
 
 /** Starts the emulator and one driver per node, wired to it. Cleans up what it started on failure. */
 export async function startDev(o: DevOptions): Promise<DevEnvironment> {
+  await mkdir(o.kubeletDir, { recursive: true });
   const emulator = await startEmulator({
     stateDir: o.stateDir,
     nodes: o.clusterNodes,
@@ -132,10 +142,12 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
           `--linstor-endpoint=${emulator.url}`,
           `--device-path-template=${emulator.nodeDevRoot(node)}/drbd/by-res/{resource}/{volume}`,
           `--device-wait-timeout=${o.deviceWaitTimeoutMs}ms`,
+          `--kubelet-dir=${o.kubeletDir}`,
           `--max-volumes-per-node=${o.maxVolumesPerNode}`,
           `--shutdown-timeout=${o.shutdownTimeoutMs}ms`,
           `--log-level=${o.logLevel}`,
           `--log-format=${o.logFormat}`,
+          ...(o.ha ? ['--ha', `--kubeconfig=${o.ha.kubeconfig}`, `--ha-failover-timeout=${o.ha.failoverTimeoutMs}ms`, `--ha-poll-interval=${o.ha.pollIntervalMs}ms`] : []),
         ],
         {},
       );
@@ -154,6 +166,7 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
   return {
     emulator,
     drivers,
+    kubeletDir: o.kubeletDir,
     stop: () => (stopping ??= stopAll()),
   };
 }
@@ -232,13 +245,16 @@ export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): O
   const listen = parseListen('--listen', value(parsed, 'listen', env)?.value ?? '127.0.0.1:0');
   const mv = value(parsed, 'max-volumes-per-node', env)?.value ?? '1048576';
   if (!/^\d+$/.test(mv) || Number(mv) <= 0) throw new ConfigError('--max-volumes-per-node', `--max-volumes-per-node must be a positive whole number, got "${mv}"`);
+  const kd = value(parsed, 'kubelet-dir', env);
   const dwt = value(parsed, 'device-wait-timeout', env);
   const sdt = value(parsed, 'shutdown-timeout', env);
   const level = value(parsed, 'log-level', env)?.value ?? 'info';
   if (!LOG_LEVELS.includes(level as LogLevel)) throw new ConfigError('--log-level', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   const format = value(parsed, 'log-format', env)?.value ?? 'text';
   if (format !== 'json' && format !== 'text') throw new ConfigError('--log-format', `--log-format must be json or text, got "${format}"`);
+  const ha = devHa(parsed, env);
   return {
+    ...(ha ? { ha } : {}),
     stateDir,
     csiEndpoint,
     driverNodes,
@@ -250,9 +266,29 @@ export function parseDevArgs(argv: readonly string[], env: NodeJS.ProcessEnv): O
     maxVolumesPerNode: Number(mv),
     deviceWaitTimeoutMs: dwt ? parseDuration('--device-wait-timeout', dwt.value) : 10_000,
     shutdownTimeoutMs: sdt ? parseDuration('--shutdown-timeout', sdt.value) : 10_000,
+    kubeletDir: kd ? resolve(kd.value) : join(stateDir, 'kubelet'),
     logLevel: level as LogLevel,
     logFormat: format,
   };
+}
+
+/** The HA agent's settings when --kubeconfig is given, checked as `serve --ha` checks them. */
+function devHa(parsed: ReturnType<typeof parseFlags>, env: NodeJS.ProcessEnv): DevOptions['ha'] {
+  const kc = value(parsed, 'kubeconfig', env);
+  const to = value(parsed, 'ha-failover-timeout', env);
+  const pi = value(parsed, 'ha-poll-interval', env);
+  if (!kc) {
+    const stray = to ?? pi;
+    if (stray) throw new ConfigError(stray.source, `${stray.source} configures the HA agent, which runs only with --kubeconfig=FILE`);
+    return undefined;
+  }
+  checkKubeconfig(kc.value);
+  const cfg = parseServeArgs(
+    ['--mode=node', '--node=check', '--linstor-endpoint=http://127.0.0.1:1', '--ha', `--kubeconfig=${kc.value}`, ...(to ? [`--ha-failover-timeout=${to.value}`] : []), ...(pi ? [`--ha-poll-interval=${pi.value}`] : [])],
+    {},
+  );
+  const ha = cfg.ha as NonNullable<Config['ha']>;
+  return { kubeconfig: resolve(kc.value), failoverTimeoutMs: ha.failoverTimeoutMs, pollIntervalMs: ha.pollIntervalMs };
 }
 
 /** What `dev` prints once everything is up. */
@@ -261,7 +297,8 @@ export function describeDev(env: DevEnvironment, stateDir: string): string {
   const rows: Array<[string, string]> = [
     ['LINSTOR emulator', e.url],
     ['state dir', stateDir],
-    ...env.drivers.map((d): [string, string] => [`CSI ${d.node}`, `${d.endpoint}  (${d.mode === 'all' ? 'Identity, Controller, GroupController, Node' : 'Identity, Node'})`]),
+    ['kubelet dir', `${env.kubeletDir}  (staging and target paths must lie beneath it)`],
+    ...env.drivers.map((d): [string, string] => [`CSI ${d.node}`, `${d.endpoint}  (${d.mode === 'all' ? 'Identity, Controller, GroupController, Node' : 'Identity, Node'})${d.driver.ha ? ' + HA agent' : ''}`]),
     ...env.drivers.flatMap((d): Array<[string, string]> => [
       [`  ${d.node} dev`, `${e.nodeDevRoot(d.node)}/drbd/by-res/{resource}/{volume}`],
       [`  ${d.node} drbd tools`, e.nodeBinDir(d.node)],
@@ -275,7 +312,7 @@ export function describeDev(env: DevEnvironment, stateDir: string): string {
     '',
     'Try:',
     `  linstor-csi ls resources --linstor-endpoint ${e.url}`,
-    ...(first ? [`  csi-sanity -csi.endpoint ${first.endpoint} -csi.stagingdir /tmp/csi-staging -csi.mountdir /tmp/csi-target`] : []),
+    ...(first ? [`  csi-sanity -csi.endpoint ${first.endpoint} -csi.stagingdir ${env.kubeletDir}/csi-staging -csi.mountdir ${env.kubeletDir}/csi-target`] : []),
     'Stop with Ctrl-C or SIGTERM.',
     '',
   ].join('\n');

@@ -1,4 +1,5 @@
 /** `linstor-csi emulator`: runs the embedded LINSTOR emulator until SIGTERM/SIGINT. */
+import { PROVIDER_KINDS, isProviderKind, type ProviderKind } from '../emulator/providers.js';
 import {
   ConfigError,
   flagValue,
@@ -23,6 +24,7 @@ const EMULATOR_FLAGS: readonly FlagSpec[] = [
   { name: 'nodes', placeholder: 'A,B,C', help: 'satellites of a new cluster', default: DEFAULT_NODES.join(',') },
   { name: 'pool-size', placeholder: 'SIZE', help: 'thin pool size per node: bytes or 512MiB, 20GiB, 10G, 1T', default: '20GiB' },
   { name: 'pool-name', placeholder: 'NAME', help: 'thin pool name', default: DEFAULT_POOL_NAME },
+  { name: 'pool-provider', placeholder: 'KIND', help: `provider of each node's pool, with that provider's capabilities: ${PROVIDER_KINDS.join('|')}`, default: 'LVM_THIN' },
   { name: 'log-level', placeholder: 'LEVEL', help: `log level: ${LOG_LEVELS.join('|')}`, default: 'info' },
 ];
 
@@ -38,6 +40,7 @@ interface Flags {
   nodes?: string[];
   poolSize: number;
   poolName?: string;
+  poolProvider?: ProviderKind;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -66,6 +69,8 @@ function parseEmulatorArgs(argv: readonly string[]): Flags {
   if (poolSize < 1024 * 1024) throw new ConfigError('--pool-size', `--pool-size: expected a size of at least 1MiB like 20GiB, got '${sizeRaw}'`);
   const poolName = last(parsed, 'pool-name');
   if (poolName !== undefined && !validPoolName(poolName)) throw new ConfigError('--pool-name', `--pool-name: invalid storage pool name '${poolName}' (3-48 chars, letter or _ first)`);
+  const provider = last(parsed, 'pool-provider');
+  if (provider !== undefined && !isProviderKind(provider)) throw new ConfigError('--pool-provider', `--pool-provider: expected one of ${PROVIDER_KINDS.join(', ')}, got '${provider}'`);
   const logLevel = last(parsed, 'log-level') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('--log-level', `--log-level: unknown level '${logLevel}'`);
   return {
@@ -74,6 +79,7 @@ function parseEmulatorArgs(argv: readonly string[]): Flags {
     ...(nodes !== undefined ? { nodes } : {}),
     poolSize,
     ...(poolName !== undefined ? { poolName } : {}),
+    ...(provider !== undefined ? { poolProvider: provider } : {}),
     logLevel: logLevel as Flags['logLevel'],
   };
 }
@@ -96,6 +102,7 @@ export async function runEmulator(
       ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
       poolSize: flags.poolSize,
       ...(flags.poolName !== undefined ? { poolName: flags.poolName } : {}),
+      ...(flags.poolProvider !== undefined ? { poolProvider: flags.poolProvider } : {}),
       log,
     });
   } catch (e) {

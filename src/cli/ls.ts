@@ -7,6 +7,7 @@
 import { ConfigError, flagValue, formatHelp, parseBool, parseFlags, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
 import { commandArgs } from './args.js';
 import type { HttpLinstorClient } from '../linstor/http-client.js';
+import { hasDrbdLayer } from '../linstor/layers.js';
 import { stringifyLinstorJson } from '../linstor/apicallrc.js';
 import { LINSTOR_CLI_FLAGS, type LinstorCliArgs, describeFailure, linstorCliArgs, linstorCliClient } from './linstor-cli.js';
 import type { LinstorClient } from '../linstor/client.js';
@@ -224,6 +225,8 @@ function resourceState(r: ResourceWithVolumes): Cell {
   if (flags.includes('INACTIVE')) return { text: 'INACTIVE', colour: 'yellow' };
   const states = (r.volumes ?? []).map((v) => v.state?.disk_state).filter((s): s is string => s !== undefined);
   if (r.state === undefined && states.length === 0) return { text: 'Unknown', colour: 'red' };
+  // Storage only (no DRBD): LINSTOR reports no disk state; online means the volumes are there.
+  if (!hasDrbdLayer(r) && r.state !== undefined) return { text: 'Created', colour: 'green' };
   const worst = states.find((s) => s !== 'UpToDate' && s !== 'Diskless') ?? states[0] ?? 'Unknown';
   if (worst === 'Diskless') {
     if (flags.includes('TIE_BREAKER')) return { text: 'TieBreaker', colour: 'green' };

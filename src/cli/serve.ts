@@ -1,4 +1,4 @@
-import { checkLinstorFiles, ConfigError, parseServeArgs, serveHelp, wantsHelp, type Config } from '../config/config.js';
+import { checkKubeconfig, checkLinstorFiles, ConfigError, parseServeArgs, serveHelp, wantsHelp, type Config } from '../config/config.js';
 import { driverVersion } from '../util/build-info.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { startDriver } from '../driver.js';
@@ -18,6 +18,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv, io: CliIo
   try {
     config = parseServeArgs(argv, env);
     checkLinstorFiles(config.linstor, env);
+    if (config.ha?.kubeconfig) checkKubeconfig(config.ha.kubeconfig);
   } catch (e) {
     if (e instanceof ConfigError) {
       io.stderr.write(`linstor-csi serve: ${e.message}\n`);

@@ -38,6 +38,8 @@ export interface Config {
   devicePathTemplate: string;
   deviceWaitTimeoutMs: number;
   maxVolumesPerNode: number;
+  /** The kubelet's root directory: the node service stages and publishes only beneath it. */
+  kubeletDir: string;
   /** How long in-flight calls may run after SIGTERM before the process exits anyway. */
   shutdownTimeoutMs: number;
   /** How long a Probe result (LINSTOR reachable or not) is reused. */
@@ -48,9 +50,21 @@ export interface Config {
    * 0 or unset = every call reads LINSTOR. See controller-service/volume-listing.ts.
    */
   listingCacheMaxAgeMs?: number;
+  /** The HA agent (node loss and failover); set when --ha is on. */
+  ha?: HaOptions;
+}
+
+export interface HaOptions {
+  failoverTimeoutMs: number;
+  pollIntervalMs: number;
+  taints: boolean;
+  optOutAnnotation: string;
+  /** Kubeconfig file; in-cluster credentials when unset. */
+  kubeconfig?: string;
 }
 
 export const DEFAULT_CSI_ENDPOINT = `unix:///var/lib/kubelet/plugins/${DRIVER_NAME}/csi.sock`;
+export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
 export const DEFAULT_DEVICE_PATH_TEMPLATE = '/dev/drbd/by-res/{resource}/{volume}';
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
@@ -67,10 +81,17 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'property-namespace', placeholder: 'NS', help: 'LINSTOR node property namespace holding topology labels', default: 'Aux/topology' },
   { name: 'label-by-storage-pool', boolean: true, help: 'accepted for compatibility with the Go driver; storage-pool topology labels are not emitted', default: 'false' },
   { name: 'device-path-template', placeholder: 'TEMPLATE', help: 'path of a volume\'s DRBD device; {resource} and {volume} are replaced', default: DEFAULT_DEVICE_PATH_TEMPLATE },
+  { name: 'kubelet-dir', placeholder: 'DIR', help: 'the kubelet\'s root directory; staging and target paths must lie beneath it', default: DEFAULT_KUBELET_DIR },
   { name: 'device-wait-timeout', placeholder: 'DURATION', help: 'how long NodeStage waits for the DRBD device to appear', default: '30s' },
   { name: 'max-volumes-per-node', placeholder: 'N', help: 'max_volumes_per_node reported by NodeGetInfo', default: '1048576' },
   { name: 'listing-cache-max-age', placeholder: 'DURATION', help: 'how long ListVolumes may reuse one LINSTOR read (never past a write of this driver); changes made outside the driver show within this; 0s = always read', default: '2s' },
   { name: 'shutdown-timeout', placeholder: 'DURATION', help: 'how long in-flight calls may finish after SIGTERM', default: '30s' },
+  { name: 'ha', boolean: true, help: 'run the HA agent beside the node service: fail volumes over from a node that lost them (needs Kubernetes API access)', default: 'false', env: ['LINSTOR_CSI_HA'] },
+  { name: 'ha-failover-timeout', placeholder: 'DURATION', help: 'how long a peer must be unreachable before the HA agent fails its volumes over', default: '5s' },
+  { name: 'ha-poll-interval', placeholder: 'DURATION', help: 'how often the HA agent reads the DRBD state (at most the failover timeout)', default: '1s' },
+  { name: 'ha-taints', boolean: true, help: 'taint a node that lost a volume drbd.linbit.com/lost-quorum:NoSchedule, and untaint it once healthy', default: 'true' },
+  { name: 'ha-opt-out-annotation', placeholder: 'KEY', help: 'pods with this annotation are never moved by the HA agent', default: 'drbd.linbit.com/ignore-fail-over' },
+  { name: 'kubeconfig', placeholder: 'FILE', help: 'kubeconfig for the HA agent outside a cluster (in-cluster credentials otherwise)', env: ['KUBECONFIG'] },
   { name: 'version', boolean: true, help: 'print the version and exit' },
 ];
 
@@ -194,6 +215,16 @@ export function checkLinstorFiles(cfg: LinstorConnectionOptions, env: Record<str
   }
 }
 
+/** The HA agent's kubeconfig must be readable at start, not on its first API call. */
+export function checkKubeconfig(file: string): void {
+  try {
+    readFileSync(file);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new ConfigError('--kubeconfig', `--kubeconfig: cannot read "${file}" (${why}); fix the path or drop --kubeconfig to use in-cluster credentials`);
+  }
+}
+
 /** Parses `linstor-csi serve` flags and env into one validated Config; throws ConfigError. */
 export function parseServeArgs(argv: readonly string[], env: Record<string, string | undefined>): Config {
   const parsed = parseFlags(argv, SERVE_FLAGS);
@@ -227,6 +258,10 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
   if (node && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(node.value)) {
     throw new ConfigError(node.source, `${node.source} must be a LINSTOR node name (letters, digits, ".", "_", "-"), got "${node.value}"`);
   }
+  const kd = withDefault(parsed, 'kubelet-dir', env);
+  if (!kd.value.startsWith('/') || kd.value.includes('\0') || /\/\.\.?(\/|$)/.test(kd.value) || kd.value.replace(/\/+$/, '') === '') {
+    throw new ConfigError(kd.source, `${kd.source} must be an absolute directory other than / without "." or ".." parts, e.g. ${DEFAULT_KUBELET_DIR}, got "${kd.value}"`);
+  }
   const dwt = withDefault(parsed, 'device-wait-timeout', env);
   const mvpn = withDefault(parsed, 'max-volumes-per-node', env);
   const sdt = withDefault(parsed, 'shutdown-timeout', env);
@@ -241,6 +276,7 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
     logFormat: format.value,
     propertyNamespace: ns.value.replace(/\/+$/, ''),
     devicePathTemplate: tmpl.value,
+    kubeletDir: kd.value.replace(/\/+$/, ''),
     deviceWaitTimeoutMs: parseDuration(dwt.source, dwt.value),
     maxVolumesPerNode: parsePositiveInt(mvpn.source, mvpn.value),
     shutdownTimeoutMs: parseDuration(sdt.source, sdt.value),
@@ -249,5 +285,40 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
     listingCacheMaxAgeMs: parseDuration(lcma.source, lcma.value),
   };
   if (node) cfg.nodeName = node.value;
+  const ha = haOptions(parsed, env, m);
+  if (ha) cfg.ha = ha;
   return cfg;
+}
+
+const ANNOTATION_KEY = /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** The HA agent's settings, validated; undefined when --ha is off. */
+export function haOptions(parsed: ParsedFlags, env: Record<string, string | undefined>, mode: Mode): HaOptions | undefined {
+  const on = withDefault(parsed, 'ha', env);
+  if (!parseBool(on.source, on.value)) return undefined;
+  if (mode === 'controller') {
+    throw new ConfigError(on.source, `${on.source} needs the node service (it acts on this node's DRBD state): use --mode=node or --mode=all, or drop ${on.source}`);
+  }
+  const to = withDefault(parsed, 'ha-failover-timeout', env);
+  const failoverTimeoutMs = parseDuration(to.source, to.value);
+  if (failoverTimeoutMs < 1000 || failoverTimeoutMs > 600_000) {
+    throw new ConfigError(to.source, `${to.source} must be between 1s and 10m (a peer that blinks for less is not failed over), got "${to.value}"`);
+  }
+  const pi = withDefault(parsed, 'ha-poll-interval', env);
+  const pollIntervalMs = parseDuration(pi.source, pi.value);
+  if (pollIntervalMs < 100 || pollIntervalMs > failoverTimeoutMs) {
+    throw new ConfigError(pi.source, `${pi.source} must be between 100ms and the failover timeout (${to.value}), got "${pi.value}"`);
+  }
+  const tt = withDefault(parsed, 'ha-taints', env);
+  const ann = withDefault(parsed, 'ha-opt-out-annotation', env);
+  if (!ANNOTATION_KEY.test(ann.value) || ann.value.length > 316) {
+    throw new ConfigError(ann.source, `${ann.source} must be a Kubernetes annotation key such as drbd.linbit.com/ignore-fail-over, got "${ann.value}"`);
+  }
+  const kc = required(parsed, 'kubeconfig', env);
+  if (!kc && !env.KUBERNETES_SERVICE_HOST) {
+    throw new ConfigError('--kubeconfig', `${on.source} needs the Kubernetes API: run it in a pod (in-cluster credentials) or pass --kubeconfig=FILE`);
+  }
+  const out: HaOptions = { failoverTimeoutMs, pollIntervalMs, taints: parseBool(tt.source, tt.value), optOutAnnotation: ann.value };
+  if (kc) out.kubeconfig = kc.value;
+  return out;
 }

@@ -33,10 +33,12 @@ import {
   PROP_PVC_NAME,
   PROP_PVC_NAMESPACE,
   PROP_VOLUME_MODE,
+  PROP_BORN,
+  bornFromContentSource,
 } from './props.js';
 import { type DesiredGroup, desiredGroup } from './resource-group.js';
 import { allocationKiB, kibToBytes, sizeSatisfies } from './sizes.js';
-import { accessibleTopology } from './topology.js';
+import { type NodeInfo, type Segments, accessibleTopology, matches } from './topology.js';
 import { diskfulResources, findVolume, isHidden, probeVolume, viewResources } from './volumes.js';
 import { PROP_CONTENT_SOURCE, contentSourceKey } from './snapshots/props.js';
 
@@ -98,6 +100,8 @@ export function planCreate(req: CreateVolumeRequest__Output, propertyNamespace: 
     [PROP_PROVISIONED_BY]: `${DRIVER_ID}/${driverVersion()}`,
     [PROP_CSI_NAME]: req.name,
     [PROP_VOLUME_MODE]: caps.accessType === 'block' ? 'block' : 'filesystem',
+    // The format decision trusts only this record: born empty, from a snapshot or from a clone.
+    [PROP_BORN]: bornFromContentSource(contentSourceKey(req.volume_content_source)),
   };
   if (fsType) rdProps[PROP_FS_TYPE] = fsType;
   if (pvcName) rdProps[PROP_PVC_NAME] = pvcName;
@@ -250,13 +254,52 @@ async function runStep(deps: ControllerDeps, rdName: string, step: PlacementStep
   else await deps.linstor.resources.createMany(rdName, step.resources, o);
 }
 
-/** Places the remaining replicas of an existing RD like a new volume (used after a restore). */
+/**
+ * Brings the diskful replicas of a restored or cloned RD to the plan's count, placed like a new
+ * volume's. The first filter is the spawn's own (e.g. one replica on the preferred node: a
+ * no-op when the restored replica is already there); the rest fill up to the count on the
+ * nodes the topology allows, else anywhere. A clone comes with its source's replicas, so the
+ * extras beyond this class's count go, the least preferred nodes first.
+ */
 async function addReplicas(deps: CreateVolumeDeps, plan: CreatePlan, ctx: CallContext): Promise<void> {
   const nodes = needsNodes(plan.params, plan.topology) ? await deps.nodes.list(ctx) : undefined;
   const placement = planPlacement(plan.params, plan.group, plan.topology, nodes);
-  const first: PlacementStep[] =
-    placement.spawn === null ? [] : [{ kind: 'autoplace', filter: { ...plan.group.selectFilter, ...(placement.spawn ?? {}), place_count: replicaCount(plan.params) } }];
-  for (const step of [...first, ...placement.steps]) await runStep(deps, plan.rdName, step, ctx);
+  if (placement.spawn !== null) {
+    const filter: AutoSelectFilter = { ...plan.group.selectFilter, ...(placement.spawn ?? { place_count: replicaCount(plan.params) }) };
+    try {
+      await runStep(deps, plan.rdName, { kind: 'autoplace', filter }, ctx);
+    } catch (e) {
+      if (!(isPlacementShortage(e) && placement.spawnFallback)) throw e;
+      ctx.log.info({ volume: plan.rdName, reason: (e as Error).message }, 'preferred nodes cannot take a replica; placing without preference');
+      await runStep(deps, plan.rdName, { kind: 'autoplace', filter: placement.spawnFallback }, ctx);
+    }
+  }
+  for (const step of placement.steps) await runStep(deps, plan.rdName, step, ctx);
+  await removeExtraReplicas(deps, plan, nodes, ctx);
+}
+
+/**
+ * Deletes diskful replicas beyond the plan's count, least preferred first. Not for Manual
+ * placement: nodeList names the nodes, and autoplace counts the clone's replicas as placed.
+ */
+async function removeExtraReplicas(deps: CreateVolumeDeps, plan: CreatePlan, nodes: readonly NodeInfo[] | undefined, ctx: CallContext): Promise<void> {
+  if (plan.params.placementPolicy === 'Manual') return;
+  const diskful = diskfulResources(await viewResources(deps.linstor, plan.rdName, ctx)).map((r) => r.node_name);
+  for (const node of rankByTopology(diskful, plan.topology, nodes).slice(replicaCount(plan.params))) {
+    ctx.log.info({ volume: plan.rdName, node }, 'removing a replica beyond the StorageClass replica count');
+    await linstorCall(`removing the extra replica of ${plan.rdName} on ${node}`, () => deps.linstor.resources.delete(plan.rdName, node, { signal: ctx.signal }));
+  }
+}
+
+/** Node names, best kept first: in the earliest preferred segment, then requisite, then the rest (by name). */
+function rankByTopology(names: readonly string[], topo: TopologyRequest, nodes: readonly NodeInfo[] | undefined): string[] {
+  const segmentsOf = (n: string): Segments => nodes?.find((i) => i.name.toLowerCase() === n.toLowerCase())?.segments ?? {};
+  const rank = (n: string): number => {
+    const pref = topo.preferred.findIndex((s) => matches(segmentsOf(n), s));
+    if (pref >= 0) return pref;
+    return topo.requisite.some((s) => matches(segmentsOf(n), s)) ? topo.preferred.length : topo.preferred.length + 1;
+  };
+  return [...names].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Removes what this call created: the RD (with its resources) and a group it created. */

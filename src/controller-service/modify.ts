@@ -7,12 +7,15 @@ import { failedPrecondition } from '../csi/errors.js';
 import type { ControllerModifyVolumeRequest__Output, ControllerModifyVolumeResponse } from '../csi/types.js';
 import type { CallContext } from '../csi/handler.js';
 import type { ResourceWithVolumes } from '../linstor/types.js';
+import { hasDrbdLayer } from '../linstor/layers.js';
 import type { ControllerDeps } from './deps.js';
 import { linstorCall } from '../linstor/csi-errors.js';
 import { parseMutableParameters } from './parameters.js';
 import { VOLUME_NUMBER, diskfulResources, requireVolume, requireVolumeId, viewResources } from './volumes.js';
 
 function upToDate(r: ResourceWithVolumes): boolean {
+  // Without DRBD LINSTOR reports no disk state: a replica on an online node holds current data.
+  if (!hasDrbdLayer(r)) return r.state !== undefined;
   const v = r.volumes?.find((x) => x.volume_number === VOLUME_NUMBER) ?? r.volumes?.[0];
   return v?.state?.disk_state === 'UpToDate';
 }

@@ -51,10 +51,25 @@ export interface VolumeNameInput {
 export function resourceNameFor(input: VolumeNameInput): string {
   if (input.usePvcName && input.pvcName && input.pvcNamespace) {
     const n = `${input.pvcNamespace}-${input.pvcName}`;
-    if (isValidLinstorName(n)) return n;
+    if (isPassThroughName(n)) return n;
   }
-  if (isValidLinstorName(input.csiName)) return input.csiName;
-  return `vol-${uuidv5(input.csiName, VOLUME_NAMESPACE)}`;
+  if (isPassThroughName(input.csiName)) return input.csiName;
+  return hashedName(input.csiName);
+}
+
+const HASHED_RE = /^vol-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function hashedName(csiName: string): string {
+  return `vol-${uuidv5(csiName, VOLUME_NAMESPACE)}`;
+}
+
+/**
+ * Names used as they are. Injective mapping: LINSTOR compares names without case, so only
+ * lower-case names pass (else "PVC-A" and "pvc-a" would meet in one resource definition), and
+ * a name shaped like a hashed one is hashed too (else "vol-<uuid of X>" would meet X's volume).
+ */
+function isPassThroughName(name: string): boolean {
+  return isValidLinstorName(name) && name === name.toLowerCase() && !HASHED_RE.test(name);
 }
 
 /** JSON with sorted object keys, so equal values give equal text. */

@@ -6,6 +6,7 @@
  * connection). The message names the node and what to do.
  */
 import type { ResourceWithVolumes } from '../linstor/types.js';
+import { hasDrbdLayer } from '../linstor/layers.js';
 import { detectSplitBrain, splitBrainMessage } from '../split-brain/detect.js';
 
 export interface Condition {
@@ -71,6 +72,8 @@ export function volumeCondition(resources: readonly ResourceWithVolumes[], volum
   // Disk states of diskful replicas.
   for (const r of live) {
     if (isDisklessResource(r) || offline.has(r.node_name.toLowerCase())) continue;
+    // Storage only: no replication, no disk state; online and present is healthy.
+    if (!hasDrbdLayer(r)) continue;
     const v = (r.volumes ?? []).find((x) => x.volume_number === volumeNumber) ?? r.volumes?.[0];
     const state = v?.state?.disk_state ?? '';
     if (state === 'UpToDate') continue;
@@ -115,5 +118,6 @@ export function volumeCondition(resources: readonly ResourceWithVolumes[], volum
   }
   if (problems.length > 0) return { abnormal: true, message: problems.join('; ') };
   const diskful = live.filter((r) => !isDisklessResource(r)).map((r) => r.node_name);
+  if (!live.some(hasDrbdLayer)) return { abnormal: false, message: `${diskful.length} replica(s) (storage only, no DRBD) online on ${diskful.join(', ')}` };
   return { abnormal: false, message: `${diskful.length} replica(s) UpToDate on ${diskful.join(', ')}` };
 }

@@ -11,7 +11,8 @@ import { type ExecResult, runTool } from './drbd.js';
 import { reconcile, reconcileAll } from './replication.js';
 import { type Reply, type Req, type Router, ok } from './http.js';
 import { type SeedSpec, SeedError, seedVolumes } from './seed.js';
-import { type ConnState, findNode, findRd, findRsc, isDiskless } from './state.js';
+import { type ConnState, findNode, findPool, findRd, findRsc, isDiskless } from './state.js';
+import { PROVIDER_KINDS, isProviderKind, type ProviderKind } from './providers.js';
 
 export interface RouteMatch {
   /** HTTP method, e.g. "POST"; any method when omitted or "*". */
@@ -62,6 +63,8 @@ export interface EmulatorControl {
   setConnectionState(rd: string, node: string, state: ConnState | null, peer?: string): Promise<void>;
   /** Marks the resource on `node` as having lost quorum (true) or restores it. */
   setQuorumLost(rd: string, node: string, lost: boolean): Promise<void>;
+  /** Sets the provider kind (and, for FILE/FILE_THIN, reflink support) of a node's storage pool. */
+  setPoolProvider(node: string, pool: string, kind: ProviderKind, reflink?: boolean): Promise<void>;
   /**
    * Cuts the network: nodes in different groups cannot reach each other (nodes not listed form
    * one more group together); null or [] heals it. Reconnecting replicas run DRBD's handshake.
@@ -166,6 +169,17 @@ export class Control implements EmulatorControl {
         else rsc.drbd.diskOverride[String(v)] = state;
       }
       if (state === null) delete rsc.drbd.resyncUntil;
+    });
+  }
+
+  async setPoolProvider(node: string, pool: string, kind: ProviderKind, reflink?: boolean): Promise<void> {
+    if (!isProviderKind(kind)) throw new ControlError(`unknown provider kind '${String(kind)}' (one of ${PROVIDER_KINDS.join(', ')})`);
+    await this.core.mutate(() => {
+      const p = findPool(this.core.state, node, pool);
+      if (!p || p.kind === 'DISKLESS') throw new ControlError(`storage pool '${pool}' on node '${node}' not found`);
+      p.kind = kind;
+      if (reflink === undefined) delete p.reflink;
+      else p.reflink = reflink;
     });
   }
 
@@ -285,6 +299,10 @@ export function registerControl(r: Router, c: Control): void {
     await c.setQuorumLost(req.params['rd'] ?? '', req.params['node'] ?? '', body<{ lost?: boolean }>(req).lost === true);
   }));
   r.add('POST', '/emulator/seed-volumes', wrap(async (req) => ({ created: await c.seedVolumes(body<SeedSpec>(req)) })));
+  r.add('POST', '/emulator/pools/:node/:pool/provider', wrap(async (req) => {
+    const b = body<{ kind?: string; reflink?: boolean }>(req);
+    await c.setPoolProvider(req.params['node'] ?? '', req.params['pool'] ?? '', (b.kind ?? '') as ProviderKind, b.reflink);
+  }));
   r.add('POST', '/emulator/partition', wrap(async (req) => c.setPartition(body<{ groups?: string[][] | null }>(req).groups ?? null)));
   r.add('DELETE', '/emulator/partition', wrap(() => c.setPartition(null)));
   r.add('GET', '/emulator/request-log', wrap(() => c.requestLog()));

@@ -25,12 +25,15 @@ import {
   same,
   uuid,
 } from './state.js';
+import type { ProviderKind } from './providers.js';
 
 export interface CoreConfig {
   stateDir: string;
   nodes: string[];
   poolSizeKib: number;
   poolName: string;
+  /** Provider of each node's pool in a new state dir (default LVM_THIN). */
+  poolProvider?: ProviderKind;
   log: Logger;
   clock: Clock;
   /** How long a returning node's replicas stay Outdated (emulated resync), ms. */
@@ -104,7 +107,7 @@ export class Core {
       s.pools.push({
         node: name,
         name: this.cfg.poolName,
-        kind: 'LVM_THIN',
+        kind: this.cfg.poolProvider ?? 'LVM_THIN',
         uuid: uuid(),
         props: { 'StorDriver/StorPoolName': `linstor_vg/${this.cfg.poolName}` },
         totalKib: this.cfg.poolSizeKib,

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { Control, type EmulatorControl, registerControl } from './control.js';
+import type { ProviderKind } from './providers.js';
 import { Core } from './core.js';
 import { Router } from './http.js';
 import { register as registerCatalog } from './routes/catalog.js';
@@ -40,6 +41,8 @@ export interface EmulatorOptions {
   poolSize?: number;
   /** Thin pool name (default "thin-pool"). */
   poolName?: string;
+  /** Provider kind of each node's pool in a new state dir (default LVM_THIN); per pool later through the control API. */
+  poolProvider?: ProviderKind;
   log?: Logger;
   clock?: Clock;
   /** How long a returning node's replicas show Outdated (emulated resync), ms (default 2000). */
@@ -87,6 +90,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatorHand
     nodes,
     poolSizeKib: Math.floor(poolSize / 1024),
     poolName: opts.poolName ?? DEFAULT_POOL_NAME,
+    ...(opts.poolProvider ? { poolProvider: opts.poolProvider } : {}),
     log,
     clock: opts.clock ?? systemClock,
     resyncMs: opts.resyncMs ?? 2000,

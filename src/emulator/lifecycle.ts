@@ -96,6 +96,8 @@ export function addRsc(core: Core, rd: RdRec, spec: NewRsc): ApiCallRc[] {
 }
 
 function autoTieBreakerEnabled(core: Core, rd: RdRec): boolean {
+  // A tie-breaker is a diskless DRBD voter: nothing to add without DRBD in the stack.
+  if (!rd.layerStack.includes('DRBD')) return false;
   const v = (rdProp(core.state, rd, 'DrbdOptions/auto-add-quorum-tiebreaker') ?? 'true').toLowerCase();
   return v === 'true' || v === 'yes';
 }
@@ -152,6 +154,8 @@ const QUORUM_KEY = 'DrbdOptions/Resource/quorum';
 export function autoQuorum(core: Core, rd: RdRec): ApiCallRc[] {
   const mode = (rdProp(core.state, rd, 'DrbdOptions/auto-quorum') ?? 'suspend-io').toLowerCase();
   if (mode === 'disabled') return [];
+  // Quorum is a DRBD option: without DRBD in the stack LINSTOR sends no AutoQuorum messages (measured).
+  if (!rd.layerStack.includes('DRBD')) return [];
   if (rd.props[QUORUM_KEY] !== undefined && !rd.quorumByLinstor) return [];
   if (rd.resources.length === 0) return [];
   const want = diskful(rd).length >= 2 && rd.resources.length >= 3 ? 'majority' : 'off';

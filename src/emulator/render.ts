@@ -156,6 +156,7 @@ export function rscJson(core: Core, rd: RdRec, rsc: RscRec, withVolumes: boolean
     usable_size_kib: vd.sizeKib,
     disk_state: online ? diskState(rsc, vd.nr, now) : undefined,
   }));
+  if (!hasDrbd(rd)) return storageOnlyRscJson(core, rd, rsc, withVolumes);
   const layer = {
     type: 'DRBD',
     children: [
@@ -200,6 +201,54 @@ export function rscJson(core: Core, rd: RdRec, rsc: RscRec, withVolumes: boolean
   return nonEmpty(base);
 }
 
+export function hasDrbd(rd: RdRec): boolean {
+  return rd.layerStack.includes('DRBD');
+}
+
+/** The STORAGE layer object of a resource (also the child of DRBD and LUKS). */
+function storageLayer(rd: RdRec, rsc: RscRec, dep: boolean, withDiskState: boolean): Record<string, unknown> {
+  const diskless = isDiskless(rsc);
+  const vds = rd.vds.slice().sort((a, b) => a.nr - b.nr);
+  return {
+    type: 'STORAGE',
+    storage: {
+      storage_volumes: vds.map((vd) => nonEmpty({
+        volume_number: vd.nr,
+        device_path: diskless || !dep ? undefined : storageDevice(rd, vd),
+        allocated_size_kib: diskless ? 0 : vd.sizeKib,
+        usable_size_kib: diskless ? 0 : vd.sizeKib,
+        disk_state: withDiskState ? (diskless ? 'Diskless' : 'Created') : undefined,
+      })),
+    },
+  };
+}
+
+/**
+ * A resource without DRBD in its layer stack, as the real controller answers it (measured on
+ * LINSTOR 1.33, layer list "storage"): a STORAGE layer object, `state: {}` without `in_use`, and
+ * volumes without `state`. LUKS above STORAGE is modelled the same way, wrapped in a LUKS layer.
+ */
+function storageOnlyRscJson(core: Core, rd: RdRec, rsc: RscRec, withVolumes: boolean): unknown {
+  const online = findNode(core.state, rsc.node)?.online ?? false;
+  const dep = deployed(core, rd, rsc);
+  const storage = storageLayer(rd, rsc, dep, false);
+  const layer = rd.layerStack.includes('LUKS') ? { type: 'LUKS', children: [storage], luks: {} } : storage;
+  const base: Record<string, unknown> = {
+    name: rd.name,
+    node_name: rsc.node,
+    props: rsc.props,
+    flags: rscFlags(rsc),
+    uuid: rsc.uuid,
+    create_timestamp: rsc.createTs,
+    layer_object: layer,
+  };
+  if (withVolumes) base['volumes'] = rd.vds.slice().sort((a, b) => a.nr - b.nr).map((vd) => volumeJson(core, rd, rsc, vd));
+  const out = nonEmpty(base);
+  // Online: an empty state object (nonEmpty would drop it); offline: none, as with DRBD.
+  if (online) out['state'] = {};
+  return out;
+}
+
 export function volumeJson(core: Core, rd: RdRec, rsc: RscRec, vd: VdRec): unknown {
   const online = findNode(core.state, rsc.node)?.online ?? false;
   const now = core.now();
@@ -213,6 +262,20 @@ export function volumeJson(core: Core, rd: RdRec, rsc: RscRec, vd: VdRec): unkno
   for (const c of view?.connections ?? []) {
     const pd = c.peerDevices.find((p) => p.volume === vd.nr);
     repl[c.name] = { replication_state: pd?.replicationState ?? 'Unknown' };
+  }
+  if (!hasDrbd(rd)) {
+    return nonEmpty({
+      volume_number: vd.nr,
+      storage_pool_name: poolName,
+      provider_kind: pool?.kind ?? (diskless ? 'DISKLESS' : 'LVM_THIN'),
+      device_path: dep && !diskless ? storageDevice(rd, vd) : undefined,
+      allocated_size_kib: diskless ? 0 : vd.sizeKib,
+      usable_size_kib: diskless ? 0 : vd.sizeKib,
+      props: {},
+      flags: [],
+      uuid: derivedUuid(`${rsc.uuid}/${vd.nr}`),
+      layer_data_list: [{ type: 'STORAGE', data: (storageLayer(rd, rsc, dep, false)['storage'] as { storage_volumes: unknown[] }).storage_volumes.find((x) => (x as { volume_number: number }).volume_number === vd.nr) }],
+    });
   }
   return nonEmpty({
     volume_number: vd.nr,

@@ -20,7 +20,10 @@ export interface NodeRec {
 export interface PoolRec {
   node: string;
   name: string;
-  kind: 'LVM_THIN' | 'DISKLESS';
+  /** The provider (see providers.ts for what each can do); DISKLESS for the diskless pool. */
+  kind: 'LVM_THIN' | 'LVM' | 'FILE_THIN' | 'FILE' | 'ZFS_THIN' | 'ZFS' | 'DISKLESS';
+  /** FILE/FILE_THIN only: the backing filesystem supports reflinks, so snapshots work. */
+  reflink?: boolean;
   uuid: string;
   props: Props;
   /** KiB; 0 for diskless pools (reported as Long.MAX). */

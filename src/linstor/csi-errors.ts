@@ -3,20 +3,8 @@
  * text (never a raw reply dump).
  */
 import { Code, CsiError, isCsiError } from '../csi/errors.js';
-import {
-  FAIL_IMPL_ERROR,
-  FAIL_INSUFFICIENT_PEER_SLOTS,
-  FAIL_MISSING_STLT_CONN,
-  FAIL_NOT_ALL_UPTODATE,
-  FAIL_NOT_CONNECTED,
-  FAIL_POOL_EXHAUSTED_MINOR_NR,
-  FAIL_POOL_EXHAUSTED_NODE_ID,
-  FAIL_POOL_EXHAUSTED_TCP_PORT,
-  FAIL_RSC_BUSY,
-  FAIL_SQL,
-  FAIL_UNKNOWN_ERROR,
-  codeOf,
-} from './apicallrc.js';
+import { codeOf } from './apicallrc.js';
+import { grpcCodeForRetCode } from './ret-codes.js';
 import { LinstorApiError, LinstorUnavailableError } from './errors.js';
 
 export function isLinstorApiError(e: unknown): e is LinstorApiError {
@@ -31,24 +19,19 @@ export function linstorText(e: LinstorApiError): string {
   return t;
 }
 
+/**
+ * By meaning: the error entry's ret_code through the one table (ret-codes.ts). Only a reply
+ * without a known error code falls back on the HTTP status: 404 not found, 401/403 denied, a
+ * 5xx without an entry (proxy, overload) worth a retry.
+ */
 export function codeFor(e: LinstorApiError): Code {
-  if (e.isNotEnoughNodes() || e.isNotEnoughFreeSpace()) return Code.RESOURCE_EXHAUSTED;
-  if ([FAIL_POOL_EXHAUSTED_MINOR_NR, FAIL_POOL_EXHAUSTED_TCP_PORT, FAIL_POOL_EXHAUSTED_NODE_ID, FAIL_INSUFFICIENT_PEER_SLOTS].some((c) => e.is(c))) {
-    return Code.RESOURCE_EXHAUSTED;
-  }
-  if (e.isInUse() || e.is(FAIL_NOT_ALL_UPTODATE)) return Code.FAILED_PRECONDITION;
-  if (e.is(FAIL_NOT_CONNECTED) || e.is(FAIL_MISSING_STLT_CONN)) return Code.UNAVAILABLE;
-  if (e.is(FAIL_RSC_BUSY)) return Code.ABORTED;
-  if (e.isAccessDenied()) return Code.PERMISSION_DENIED;
-  if (e.isNotFound()) return Code.NOT_FOUND;
-  if (e.isAlreadyExists()) return Code.ALREADY_EXISTS;
   if (e.retCode !== undefined) {
-    const c = codeOf(e.retCode);
-    if (c >= 200 && c < 300) return Code.INVALID_ARGUMENT;
-    if (e.is(FAIL_SQL) || e.is(FAIL_IMPL_ERROR) || e.is(FAIL_UNKNOWN_ERROR)) return Code.INTERNAL;
+    const c = grpcCodeForRetCode(codeOf(e.retCode));
+    if (c !== undefined) return c;
   }
-  // A 5xx without an error entry (proxy, overload): worth a retry.
-  if (e.status >= 500) return Code.UNAVAILABLE;
+  if (e.status === 404) return Code.NOT_FOUND;
+  if (e.status === 401 || e.status === 403) return Code.PERMISSION_DENIED;
+  if (e.status >= 500 && e.retCode === undefined) return Code.UNAVAILABLE;
   return Code.INTERNAL;
 }
 

@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './options.js';
 export * from './client.js';
 export * from './call-stats.js';
+export * from './layers.js';
 export { HttpLinstorClient, createLinstorClient, type HttpLinstorClientDeps } from './http-client.js';
 export { toApiError } from './requests.js';
 export { HttpTransport, buildQuery, type RequestSpec, type RawResponse, type HttpMethod, type ReadBackOutcome } from './transport.js';

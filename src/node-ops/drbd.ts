@@ -37,6 +37,13 @@ export interface Drbd {
   status(resource: string, signal?: AbortSignal): Promise<DrbdResourceStatus | undefined>;
   primary(resource: string, signal?: AbortSignal): Promise<void>;
   secondary(resource: string, signal?: AbortSignal): Promise<void>;
+  /** Every resource configured on this node (`drbdsetup status --json`). */
+  statusAll(signal?: AbortSignal): Promise<DrbdResourceStatus[]>;
+  /**
+   * `drbdsetup secondary --force`: demotes even while the device is open, failing its pending
+   * and future IO; frees a Primary whose IO is suspended after quorum loss.
+   */
+  forceSecondary(resource: string, signal?: AbortSignal): Promise<void>;
 }
 
 function stateChangeDetail(stderr: string): string {
@@ -95,6 +102,21 @@ export function createDrbd(deps: { tools: ToolRunner; timeoutMs?: number }): Drb
         await deps.tools.run('drbdadm', ['secondary', resource], { signal, timeoutMs });
       } catch (e) {
         mapError(e, 'demote', resource);
+      }
+    },
+    async statusAll(signal) {
+      try {
+        const r = await deps.tools.run('drbdsetup', ['status', '--json'], { signal, timeoutMs: 30_000 });
+        return parseDrbdStatusJson(r.stdout);
+      } catch (e) {
+        return mapError(e, 'read the status of', 'all');
+      }
+    },
+    async forceSecondary(resource, signal) {
+      try {
+        await deps.tools.run('drbdsetup', ['secondary', resource, '--force'], { signal, timeoutMs });
+      } catch (e) {
+        mapError(e, 'force-demote', resource);
       }
     },
   };

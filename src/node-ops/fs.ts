@@ -1,5 +1,5 @@
 /** The few filesystem calls the node service makes, behind a port. */
-import { mkdir, open, rm, rmdir, stat, statfs, realpath } from 'node:fs/promises';
+import { lstat, mkdir, open, rm, rmdir, stat, statfs, realpath } from 'node:fs/promises';
 import { lstatIfExists } from '../util/fs.js';
 
 export interface FsStats {
@@ -19,6 +19,8 @@ export interface Fs {
   /** `rdev` of a device node (after following links), as "major:minor". */
   deviceNumber(path: string): Promise<string | undefined>;
   realpath(path: string): Promise<string>;
+  /** Whether `path` itself (not what it points to) is a symbolic link; false when absent. */
+  isSymlink(path: string): Promise<boolean>;
   mkdirp(path: string): Promise<void>;
   /** Creates an empty file if absent (the block publish target). */
   touch(path: string): Promise<void>;
@@ -72,6 +74,15 @@ export function createFs(): Fs {
       }
     },
     realpath: (p) => realpath(p),
+    async isSymlink(path) {
+      try {
+        return (await lstat(path)).isSymbolicLink();
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+        throw e;
+      }
+    },
     async mkdirp(path) {
       await mkdir(path, { recursive: true, mode: 0o750 });
     },

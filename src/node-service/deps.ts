@@ -4,18 +4,21 @@ import type { Logger } from '../log/logger.js';
 import type { InFlight } from '../csi/inflight.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeOps } from '../node-ops/index.js';
+import type { VolumeHistoryStore } from './history.js';
 
 /** Where NodeGetInfo gets the node's LINSTOR properties (src/driver.ts adapts the LinstorClient to it). */
 export interface NodeTopologySource {
   nodeProps(node: string, signal?: AbortSignal): Promise<Record<string, string>>;
 }
 
-export type NodeServiceConfig = Pick<Config, 'nodeName' | 'propertyNamespace' | 'devicePathTemplate' | 'deviceWaitTimeoutMs' | 'maxVolumesPerNode'>;
+export type NodeServiceConfig = Pick<Config, 'nodeName' | 'propertyNamespace' | 'devicePathTemplate' | 'kubeletDir' | 'deviceWaitTimeoutMs' | 'maxVolumesPerNode'>;
 
 export interface NodeServiceDeps {
   config: NodeServiceConfig;
   ops: NodeOps;
   topology: NodeTopologySource;
+  /** The volume's record in LINSTOR: read by the format decision, extended after a format. */
+  history: VolumeHistoryStore;
   clock: Clock;
   log: Logger;
   inflight: InFlight;

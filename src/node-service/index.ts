@@ -12,6 +12,7 @@ import { expandHandler, statsHandler } from './stats.js';
 export type { NodeServiceDeps, NodeTopologySource, NodeServiceConfig, NodeTuning } from './deps.js';
 export { nodeCapabilities, topologySegments, TOPOLOGY_HOSTNAME_KEY } from './info.js';
 export { decideFormat, type BlankDecision, type BlankInput } from './blank.js';
+export * from './history.js';
 
 export function createNodeService(deps: NodeServiceDeps): Partial<NodeHandlers> {
   const tuning = { ...DEFAULT_TUNING, ...(deps.tuning ?? {}) };

@@ -9,18 +9,19 @@ import type {
   NodeUnpublishVolumeResponse,
 } from '../csi/types.js';
 import { isReadOnly } from '../node-ops/mount-table.js';
-import { type NodeServiceDeps, type NodeTuning } from './deps.js';
+import type { NodeServiceDeps, NodeTuning } from './deps.js';
 import { BLOCK_STAGE_FILE, devicePath } from './device-path.js';
 import { mapNodeError } from './node-errors.js';
-import { parseCapability, validatePath, validateVolumeId } from './validation.js';
+import { confinePath } from './confine.js';
+import { parseCapability, validateVolumeId } from './validation.js';
 
 export function publishHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
   const { ops } = deps;
   return async (req: NodePublishVolumeRequest__Output, ctx: CallContext): Promise<NodePublishVolumeResponse> => {
     const resource = validateVolumeId(req.volume_id);
-    const staging = validatePath('staging_target_path', req.staging_target_path);
-    const target = validatePath('target_path', req.target_path);
     const cap = parseCapability(req.volume_capability, req.volume_context ?? {});
+    const staging = await confinePath(ops.fs, deps.config.kubeletDir, 'staging_target_path', req.staging_target_path);
+    const target = await confinePath(ops.fs, deps.config.kubeletDir, 'target_path', req.target_path);
     // A read-only publish of a read-write staged volume is a read-only bind; it never promotes anything.
     const readOnly = req.readonly || cap.readOnly;
     if (target === staging) throw failedPrecondition('target_path must differ from staging_target_path');
@@ -102,7 +103,7 @@ export function unpublishHandler(deps: NodeServiceDeps, tuning: NodeTuning) {
   const { ops } = deps;
   return async (req: NodeUnpublishVolumeRequest__Output, ctx: CallContext): Promise<NodeUnpublishVolumeResponse> => {
     const resource = validateVolumeId(req.volume_id);
-    const target = validatePath('target_path', req.target_path);
+    const target = await confinePath(ops.fs, deps.config.kubeletDir, 'target_path', req.target_path);
     return deps.inflight.run(resource, async () => {
       try {
         await ops.mounter.unmount(target, { busyRetries: tuning.unmountBusyRetries, retryDelayMs: tuning.unmountRetryDelayMs, signal: ctx.signal });

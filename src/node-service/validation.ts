@@ -66,6 +66,8 @@ export function parseMountOptions(field: string, values: readonly string[]): str
       const t = o.trim();
       if (t === '') continue;
       if (!OPTION_RE.test(t)) throw invalidArgument(`${field}: mount option "${printable(t)}" has characters mount options never contain`);
+      // mount options are words such as noatime or discard; "-o", "--bind" are command-line flags, not options.
+      if (t.startsWith('-')) throw invalidArgument(`${field}: mount option "${printable(t)}" starts with "-": pass mount options such as noatime or discard, not command-line flags`);
       // These would turn our mount into something else entirely.
       if (['remount', 'bind', 'rbind', 'move'].includes(t)) throw invalidArgument(`${field}: mount option "${t}" is not allowed`);
       out.push(t);

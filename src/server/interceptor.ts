@@ -7,6 +7,7 @@ import { CallStats, runWithCallStats } from './call-stats.js';
 import type { CallContext, UnaryHandler } from '../csi/handler.js';
 import { redactSecrets } from '../log/redact.js';
 import { requestIds } from './request-ids.js';
+import { invalidUtf8Field } from './utf8.js';
 
 export interface InterceptorOptions {
   log: Logger;
@@ -111,7 +112,10 @@ export function wrapUnary<Req, Res>(
       opts.tracker.leave();
     };
     let p: Promise<Res>;
+    const badUtf8 = invalidUtf8Field(req);
     try {
+      // Decoding replaced the bad bytes with U+FFFD: distinct names would look alike, so refuse before any handler sees it.
+      if (badUtf8 !== undefined) throw new CsiError(Code.INVALID_ARGUMENT, `${badUtf8} is not valid UTF-8; CSI strings must be UTF-8 text`);
       p = runWithCallStats(stats, () => handler(req, ctx));
     } catch (e) {
       p = Promise.reject(e);

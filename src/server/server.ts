@@ -7,6 +7,23 @@ import { grpcAddress, prepareUnixSocket, removeUnixSocket, restrictSocket } from
 import type { UnaryHandler } from '../csi/handler.js';
 import type { HandlersOf, RpcsOf } from '../csi/types.js';
 import { CallTracker, unimplementedStream, wrapUnary, type InterceptorOptions } from './interceptor.js';
+import { csiReflection } from '../csi/proto.js';
+import { utf8CheckingDeserializer } from './utf8.js';
+import type { MethodDefinition } from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
+
+/** The definition with every request deserializer checking string fields for valid UTF-8 (services csi.proto defines). */
+function withUtf8Checks(serviceName: string, definition: ServiceDefinition): ServiceDefinition {
+  const svc = csiReflection().lookup(serviceName);
+  if (!(svc instanceof protobuf.Service)) return definition;
+  const out: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const [rpc, def] of Object.entries(definition) as Array<[string, MethodDefinition<unknown, unknown>]>) {
+    const method = svc.methods[rpc];
+    const type = method ? (method.resolve() as protobuf.Method).resolvedRequestType : null;
+    out[rpc] = type ? { ...def, requestDeserialize: utf8CheckingDeserializer(type, def.requestDeserialize) } : def;
+  }
+  return out as ServiceDefinition;
+}
 
 export interface ServiceRegistration {
   /** e.g. "csi.v1.Controller" (for logs). */
@@ -44,6 +61,9 @@ export interface CsiServer {
   shutdown(graceMs: number): Promise<{ drained: boolean }>;
 }
 
+/** How long answers already sent may take to reach the client once no call runs (a unix socket needs far less). */
+const FLUSH_MS = 500;
+
 export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer> {
   const shutdownCtl = new AbortController();
   // Every call in flight listens for shutdown; hundreds at once are normal, not a leak.
@@ -73,7 +93,7 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
         });
       impl[rpc] = wrapUnary(rpc, h as UnaryHandler<unknown, unknown>, icOpts);
     }
-    server.addService(svc.definition, impl);
+    server.addService(withUtf8Checks(svc.name, svc.definition), impl);
   }
 
   const ep = opts.endpoint;
@@ -96,13 +116,21 @@ export async function startCsiServer(opts: CsiServerOptions): Promise<CsiServer>
         const timedOut = new Promise<boolean>((resolve) => {
           timer = setTimeout(() => resolve(true), graceMs);
         });
-        const expired = await Promise.race([Promise.all([done, tracker.idle()]).then(() => false), timedOut]);
+        // Wait for the calls in flight only: kubelet and the sidecars keep idle connections open,
+        // and tryShutdown alone would wait for them to close (the whole grace period).
+        const expired = await Promise.race([tracker.idle().then(() => false), timedOut]);
         if (timer) clearTimeout(timer);
         if (expired) {
           opts.log.warn({ inFlight: tracker.size, graceMs }, 'shutdown grace period over; cancelling calls still running');
           shutdownCtl.abort();
-          server.forceShutdown();
         }
+        // Nothing runs any more (or it was cancelled). Answers just handed to HTTP/2 get a moment to
+        // flush (tryShutdown resolves as soon as every stream is done); whatever is still open then
+        // is an idle connection or a request that never reached a handler: close it.
+        let flushTimer: NodeJS.Timeout | undefined;
+        await Promise.race([done, new Promise<void>((r) => (flushTimer = setTimeout(r, FLUSH_MS)))]);
+        if (flushTimer) clearTimeout(flushTimer);
+        server.forceShutdown();
         if (ep.kind === 'unix') await removeUnixSocket(ep.path);
         return { drained: !expired };
       })();

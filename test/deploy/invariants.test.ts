@@ -29,16 +29,12 @@ import {
   type PodSpec,
   type Rendering,
 } from './render.js';
+import { sidecarPins } from '../helpers/chart-pins.js';
 
-/** The sidecar releases the chart pins (values.yaml), by image name: every rendering must use these. */
-function sidecarPins(): Record<string, string> {
-  const values = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { sidecars: Record<string, { repository?: string; tag?: string } | string> };
-  const pins: Record<string, string> = {};
-  for (const entry of Object.values(values.sidecars)) {
-    if (typeof entry !== 'object' || !entry.repository || !entry.tag) continue;
-    pins[entry.repository.split('/').pop() as string] = entry.tag;
-  }
-  return pins;
+// The pins are written once, in the chart's values; every rendering must carry them.
+const SIDECAR_PINS = sidecarPins();
+for (const image of ['csi-provisioner', 'csi-attacher', 'csi-snapshotter', 'csi-resizer', 'csi-node-driver-registrar', 'livenessprobe']) {
+  if (!SIDECAR_PINS.has(image)) throw new Error(`values.yaml pins no ${image} under sidecars`);
 }
 
 function flag(c: Container, name: string): string | undefined {
@@ -52,7 +48,8 @@ function driverConfig(c: Container, where: string): Config {
   const args = c.args ?? [];
   assert.is(c.command, undefined, `${where}: the image entrypoint (linstor-csi) must not be overridden`);
   assert.is(args[0], 'serve', `${where}: the first argument must be the "serve" sub-command, got ${args[0]}`);
-  const env = containerEnv(c);
+  // The kubelet gives every container the API server's Service address (in-cluster config).
+  const env = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', ...containerEnv(c) };
   const argv = args.slice(1).map((a) => expandVars(a, env));
   for (const a of argv) assert.not.match(a, /\$\(/, `${where}: unresolved variable reference in ${a}`);
   try {
@@ -216,8 +213,7 @@ test('every image is pinned to a release tag (and the sidecars to the chosen rel
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const chart = parseYaml(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { appVersion: string };
   assert.is(chart.appVersion, pkg.version, 'Chart appVersion must equal package.json version');
-  const SIDECAR_PINS = sidecarPins();
-  assert.ok(Object.keys(SIDECAR_PINS).length >= 7, `the chart pins the sidecars: ${Object.keys(SIDECAR_PINS).join(', ')}`);
+  assert.ok(SIDECAR_PINS.size >= 7, `the chart pins the sidecars: ${[...SIDECAR_PINS.keys()].join(', ')}`);
   for (const r of await allRenderings()) {
     for (const { where, image } of images(r)) {
       const m = /^(?<repo>[^@]+?)(?::(?<tag>[^:/@]+))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/.exec(image);
@@ -225,7 +221,7 @@ test('every image is pinned to a release tag (and the sidecars to the chosen rel
       assert.ok(tag, `${where}: image ${image} has no tag`);
       assert.ok(/^v?\d+\.\d+\.\d+/.test(tag as string), `${where}: image ${image} is not pinned to a release tag`);
       const base = (m?.groups?.repo as string).split('/').pop() as string;
-      const pin = SIDECAR_PINS[base];
+      const pin = SIDECAR_PINS.get(base)?.tag;
       if (pin) assert.is(tag, pin, `${where}: ${base} pinned to ${tag}, expected ${pin}`);
       else {
         assert.is(base, 'linstor-csi', `${where}: unexpected image ${image}`);
@@ -250,7 +246,7 @@ const NEEDS: Record<string, Need[]> = {
     { group: '', resource: 'persistentvolumeclaims', verbs: ['get', 'list', 'watch', 'update'] },
     { group: 'storage.k8s.io', resource: 'storageclasses', verbs: ['get', 'list', 'watch'] },
     EVENTS,
-    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list'] },
+    { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', verbs: ['get', 'list', 'watch'] },
     { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshotcontents', verbs: ['get', 'list'] },
     { group: 'storage.k8s.io', resource: 'csinodes', verbs: ['get', 'list', 'watch'] },
     { group: '', resource: 'nodes', verbs: ['get', 'list', 'watch'] },
@@ -355,8 +351,25 @@ test('RBAC: the controller ServiceAccount covers what each of its sidecars needs
   }
 });
 
-test('RBAC: least privilege (no wildcards, no Secret access by default, node pod has no API access)', async () => {
-  for (const r of await allRenderings()) {
+/** Exactly what the HA agent calls (docs/failover.md); nothing more may be granted to the node. */
+const HA_NEEDS: Rule[] = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+  { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
+  { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get', 'list', 'watch', 'delete'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+];
+
+/** Flattens rules to "group/resource verb" strings, for set comparison. */
+function flatRules(rules: Rule[]): string[] {
+  return [...new Set(rules.flatMap((ru) => (ru.apiGroups ?? []).flatMap((g) => (ru.resources ?? []).flatMap((r) => ru.verbs.map((v) => `${g || 'core'}/${r} ${v}`)))))].sort();
+}
+
+test('RBAC: least privilege (no wildcards, no Secret access by default; the node pod gets exactly what the HA agent needs, or nothing without it)', async () => {
+  const noHa = await helmTemplate('helm (ha.enabled=false)', 'linstor-csi', 'linstor-csi', ['--set', 'ha.enabled=false']);
+  for (const r of [...(await allRenderings()), noHa]) {
     for (const role of [...find(r, 'ClusterRole'), ...find(r, 'Role')]) {
       for (const ru of (role.rules as Rule[] | undefined) ?? []) {
         const all = [...(ru.apiGroups ?? []), ...(ru.resources ?? []), ...ru.verbs];
@@ -368,13 +381,23 @@ test('RBAC: least privilege (no wildcards, no Secret access by default, node pod
     }
     const node = nodeOf(r);
     const ps = podSpec(node) as PodSpec & { automountServiceAccountToken?: boolean };
-    assert.is(ps.automountServiceAccountToken, false, `${r.name}: node pod must not mount an API token`);
+    const ha = driverConfig(container(ps, 'linstor-csi', r.name), `${r.name} node`).ha !== undefined;
+    assert.is(ps.automountServiceAccountToken, ha, `${r.name}: the node pod mounts an API token exactly when the HA agent runs`);
     const g = grants(r, ps.serviceAccountName as string, node.metadata.namespace as string);
-    assert.equal([...g.cluster, ...g.namespaced], [], `${r.name}: the node ServiceAccount must have no roles`);
+    assert.equal(flatRules([...g.cluster, ...g.namespaced]), ha ? flatRules(HA_NEEDS) : [], `${r.name}: the node ServiceAccount's roles`);
   }
+  assert.is(driverConfig(container(podSpec(nodeOf(noHa)), 'linstor-csi', 'noHa'), 'noHa').ha, undefined);
   const full = await helmFull();
   const g = grants(full, podSpec(controllerOf(full)).serviceAccountName as string, 'storage');
   assert.ok(allows(g.cluster, '', 'secrets', 'get'), 'rbac.secretAccess=true grants get secrets');
+});
+
+test('HA values reach the node plugin\'s flags (enabled by default)', async () => {
+  const def = driverConfig(container(podSpec(nodeOf(await helmDefault())), 'linstor-csi', 'default'), 'default node');
+  assert.equal(def.ha, { failoverTimeoutMs: 5000, pollIntervalMs: 1000, taints: true, optOutAnnotation: 'drbd.linbit.com/ignore-fail-over' });
+  const custom = await helmTemplate('helm (ha values)', 'linstor-csi', 'linstor-csi', ['--set', 'ha.failoverTimeout=12s', '--set', 'ha.pollInterval=500ms', '--set', 'ha.taints=false', '--set', 'ha.optOutAnnotation=example.com/stay']);
+  const c = driverConfig(container(podSpec(nodeOf(custom)), 'linstor-csi', 'custom'), 'custom node');
+  assert.equal(c.ha, { failoverTimeoutMs: 12_000, pollIntervalMs: 500, taints: false, optOutAnnotation: 'example.com/stay' });
 });
 
 // --- helm and kustomize render the same core objects ---

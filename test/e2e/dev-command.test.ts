@@ -72,7 +72,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 test('stopping with volumes still staged and published (filesystem, block, read-only) leaves no mount, loop device or read-only flag behind', async () => {
   const sock = join(dir, 'csi.sock');
-  const child = spawn(process.execPath, [CLI, 'dev', '--state-dir', join(dir, 'state'), '--csi-endpoint', `unix://${sock}`], {
+  const child = spawn(process.execPath, [CLI, 'dev', '--state-dir', join(dir, 'state'), '--csi-endpoint', `unix://${sock}`, '--kubelet-dir', join(dir, 'kubelet')], {
     env: { ...process.env, ...FROM_SOURCE },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -114,7 +114,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const socketPath = join(dir, `csi-${node}.sock`);
     const proc = await startDriver({
       dir,
-      args: [`--csi-endpoint=unix://${socketPath}`, ...emulatedNodeArgs(emu, node, node === opts.allServicesOn ? 'all' : 'node'), ...(opts.args ?? [])],
+      // The cluster's dir stands in for the kubelet's: tests stage and publish under cluster.path().
+      args: [`--csi-endpoint=unix://${socketPath}`, ...emulatedNodeArgs(emu, node, node === opts.allServicesOn ? 'all' : 'node'), `--kubelet-dir=${dir}`, ...(opts.args ?? [])],
       env: { ...(opts.env ?? {}), ...emulatedNodeEnv(emu, node) },
     });
     track(proc);

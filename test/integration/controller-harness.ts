@@ -57,6 +57,7 @@ export function baseConfig(url: string, socket: string, timeoutMs = 5000): Confi
     propertyNamespace: 'Aux/topology',
     devicePathTemplate: '/dev/drbd/by-res/{resource}/{volume}',
     deviceWaitTimeoutMs: 1000,
+    kubeletDir: '/var/lib/kubelet',
     maxVolumesPerNode: 1000,
     shutdownTimeoutMs: 1000,
     probeCacheMs: 1000,

@@ -118,9 +118,14 @@ export class EmuApi {
     if (!r.ok) throw new Error(`${method} ${path}: HTTP ${r.status} ${text}`);
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
-  /** A resource definition with one volume of `sizeMiB`, diskful on `nodes`. */
-  async volume(name: string, sizeMiB: number, nodes: string[], pool = 'thin-pool'): Promise<void> {
-    await this.call('POST', '/v1/resource-definitions', { resource_definition: { name } });
+  /**
+   * A resource definition with one volume of `sizeMiB`, diskful on `nodes`. `born` is the
+   * driver's history record as CreateVolume writes it ("empty" by default; null: no record, as
+   * for a static volume).
+   */
+  async volume(name: string, sizeMiB: number, nodes: string[], pool = 'thin-pool', born: string | null = 'empty'): Promise<void> {
+    const props = born === null ? {} : { 'Aux/csi-volume-born': born };
+    await this.call('POST', '/v1/resource-definitions', { resource_definition: { name, props } });
     await this.call('POST', `/v1/resource-definitions/${name}/volume-definitions`, { volume_definition: { size_kib: sizeMiB * 1024 } });
     for (const n of nodes) await this.call('POST', `/v1/resource-definitions/${name}/resources/${n}`, { resource: { props: { StorPoolName: pool } } });
   }

@@ -79,6 +79,8 @@ export async function startSnapRig(opts: { nodes?: string[]; args?: string[] } =
         `--node=${NODE}`,
         `--linstor-endpoint=${emu.url}`,
         `--device-path-template=${emu.nodeDevRoot(NODE)}/drbd/by-res/{resource}/{volume}`,
+        // Tests stage and publish under the harness dir, which stands in for the kubelet's.
+        `--kubelet-dir=${dir}`,
         '--log-level=error',
         ...(opts.args ?? []),
       ],

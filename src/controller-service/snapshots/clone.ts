@@ -9,7 +9,7 @@
  */
 import { Code, CsiError, invalidArgument, notFound } from '../../csi/errors.js';
 import type { CallContext } from '../../csi/handler.js';
-import { FAIL_EXISTS_RSC_DFN } from '../../linstor/apicallrc.js';
+import { FAIL_EXISTS_RSC_DFN, FAIL_SNAPSHOTS_NOT_SUPPORTED } from '../../linstor/apicallrc.js';
 import { LinstorApiError, LinstorUnavailableError } from '../../linstor/errors.js';
 import type { CloneRequest } from '../../linstor/types.js';
 import type { CreatePlan } from '../create-volume.js';
@@ -17,7 +17,7 @@ import { linstorCall, mapLinstorError } from '../../linstor/csi-errors.js';
 import { isValidVolumeId } from '../naming.js';
 import { PROP_FS_TYPE } from '../props.js';
 import { layerKinds } from '../resource-group.js';
-import { findVolume } from '../volumes.js';
+import { findVolume, viewResources } from '../volumes.js';
 import type { SnapshotDeps } from './deps.js';
 import { getSnapshot } from './lookup.js';
 import { sameName, snapshotState } from './model.js';
@@ -34,12 +34,41 @@ export interface CloneInput {
   addReplicas: () => Promise<void>;
 }
 
-/** Replies meaning "this controller cannot clone" (old LINSTOR without the endpoint, or no room beside the source). */
+/**
+ * Replies meaning "this controller cannot clone this volume": old LINSTOR without the endpoint,
+ * no room beside the source, or a pool provider that cannot clone (FILE_THIN answers 500
+ * "Clone source contains unsupported storage pools").
+ */
 export function cloneUnsupported(e: unknown): boolean {
   if (!(e instanceof LinstorApiError)) return false;
   if (e.status === 405 || e.status === 501) return true;
   if (e.status === 404 && e.retCode === undefined) return true;
+  if (/unsupported storage pool/i.test(e.message) || e.is(FAIL_SNAPSHOTS_NOT_SUPPORTED)) return true;
   return e.isNotEnoughNodes() || e.isNotEnoughFreeSpace();
+}
+
+/** The pools (and their providers) holding the source's replicas, for the message when neither clone nor snapshot works. */
+async function sourcePools(deps: SnapshotDeps, sourceId: string, ctx: CallContext): Promise<string> {
+  const rs = await viewResources(deps.linstor, sourceId, ctx).catch(() => []);
+  const pools = new Set(rs.flatMap((r) => (r.volumes ?? []).filter((v) => v.provider_kind !== 'DISKLESS').map((v) => `${v.storage_pool_name ?? '?'} (${v.provider_kind ?? 'unknown provider'}) on ${r.node_name}`)));
+  return pools.size > 0 ? [...pools].join(', ') : 'unknown pools';
+}
+
+/** Snapshot and restore, turning "the provider cannot snapshot either" into one clear refusal. */
+async function viaSnapshotOrRefuse(deps: SnapshotDeps, input: CloneInput): Promise<void> {
+  try {
+    await viaSnapshot(deps, input);
+  } catch (e) {
+    const cause = e instanceof CsiError ? e.cause : e;
+    if (!(cause instanceof LinstorApiError && cause.is(FAIL_SNAPSHOTS_NOT_SUPPORTED))) throw e;
+    const pools = await sourcePools(deps, input.sourceId, input.ctx);
+    throw new CsiError(
+      Code.FAILED_PRECONDITION,
+      `volume ${input.sourceId} cannot be cloned: its storage pool ${pools} can neither clone nor snapshot (LINSTOR: ${cause.message.replace(/\.$/, '')}); ` +
+        'use a StorageClass whose pool supports snapshots (e.g. LVM_THIN, ZFS, or FILE_THIN on a reflink filesystem), or copy the data yourself',
+      { cause },
+    );
+  }
 }
 
 function cloneBody(plan: CreatePlan, key: string, sourceProps: Record<string, string>): CloneRequest {
@@ -154,7 +183,7 @@ export async function cloneInto(deps: SnapshotDeps, input: CloneInput): Promise<
   checkFsType(plan, source.rd.props?.[PROP_FS_TYPE], `source volume ${sourceId}`);
   const started = await startClone(deps, input, source.rd.props ?? {});
   if (started === 'fallback') {
-    await viaSnapshot(deps, input);
+    await viaSnapshotOrRefuse(deps, input);
     return;
   }
   ctx.log.info({ volume: plan.rdName, source: sourceId, resumed: started === 'resume' }, 'waiting for the LINSTOR clone');

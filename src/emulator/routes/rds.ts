@@ -1,4 +1,5 @@
 /** Resource definitions and volume definitions. */
+import { canShrink, rdPools } from '../providers.js';
 import type { ApiCallRc } from '../../linstor/types.js';
 import {
   CREATED,
@@ -277,6 +278,10 @@ function registerVolumeDefinitionChanges(r: Router, core: Core): void {
         const size = checkSize(body.size_kib, MASK_MOD);
         if (size === vd.sizeKib) {
           out.push(rc(WARN_VLMDFN_RESIZE_SAME_SIZE, MASK_MOD, MASK_VLM_DFN, `Volume definition '${nr}' of resource '${rd.name}' already has the requested size. Nothing to do.`));
+        } else if (size < vd.sizeKib && rd.resources.some((x) => !isDiskless(x)) && rdPools(core, rd).every(canShrink)) {
+          // FILE/FILE_THIN shrink the backing file (real LINSTOR allows it there); the data past the end is gone.
+          vd.sizeKib = size;
+          if (vd.file) await core.sats.growFile(vd.file, size);
         } else if (size < vd.sizeKib) {
           fail(FAIL_INVLD_VLM_SIZE, MASK_MOD, MASK_VLM_DFN, 'Volumes can only grow in size.', {
             details: `Current size: ${vd.sizeKib} KiB, requested size: ${size} KiB`,

@@ -1,4 +1,7 @@
 /** Snapshots (create, multi, list, view, get, delete, restore, rollback) and clone. */
+import { canClone, canSnapshot, rdPools } from '../providers.js';
+// The clone refusal's code is modelled (status and message are measured).
+import { FAIL_INVLD_STOR_DRIVER } from '../../linstor/apicallrc.js';
 import { rm, truncate } from 'node:fs/promises';
 import type { ApiCallRc } from '../../linstor/types.js';
 import {
@@ -13,6 +16,7 @@ import {
   FAIL_INVLD_SNAPSHOT_NAME,
   FAIL_NOT_ALL_UPTODATE,
   FAIL_NOT_CONNECTED,
+  FAIL_SNAPSHOTS_NOT_SUPPORTED,
   FAIL_NOT_ENOUGH_FREE_SPACE,
   FAIL_NOT_ENOUGH_NODES,
   FAIL_NOT_FOUND_RSC_DFN,
@@ -70,6 +74,10 @@ function checkSnap(core: Core, rdName: string, req: SnapReq): { rd: RdRec; nodes
       if (!r) fail(FAIL_NOT_ENOUGH_NODES, MASK_CRT, MASK_SNAPSHOT, `Resource '${rd.name}' has no diskful resource on node '${n}'.`);
       return r.node;
     });
+  }
+  const noSnap = rdPools(core, rd).find((p) => nodes.some((n) => same(n, p.node)) && !canSnapshot(p));
+  if (noSnap) {
+    fail(FAIL_SNAPSHOTS_NOT_SUPPORTED, MASK_CRT, MASK_SNAPSHOT, `Storage driver '${noSnap.kind}' does not support snapshots.`, { obj_refs: { RscDfn: rd.name, Snapshot: name } });
   }
   const offline = nodes.find((n) => !findNode(core.state, n)?.online);
   if (offline) {
@@ -363,6 +371,8 @@ function checkClone(core: Core, srcName: string, body: CloneReq): { src: RdRec; 
   if (findRd(core.state, name)) fail(FAIL_EXISTS_RSC_DFN, MASK_CRT, MASK_RSC_DFN, `A resource definition with the name '${name}' already exists`, { obj_refs: { RscDfn: name } });
   const disk = diskful(src);
   if (disk.length === 0) fail(FAIL_NOT_ENOUGH_NODES, MASK_CRT, MASK_RSC_DFN, 'Not enough available nodes', { details: `Resource '${src.name}' has no diskful replica to clone.` });
+  // Measured: LINSTOR 1.33 answers 500 with this message for FILE_THIN pools (the ret code is modelled).
+  if (rdPools(core, src).some((p) => !canClone(p))) fail(FAIL_INVLD_STOR_DRIVER, MASK_CRT, MASK_RSC_DFN, 'Clone source contains unsupported storage pools');
   const now = core.now();
   const bad = disk.find((x) => src.vds.some((v) => diskState(x, v.nr, now) !== 'UpToDate') || !findNode(core.state, x.node)?.online);
   if (bad) fail(FAIL_NOT_ALL_UPTODATE, MASK_CRT, MASK_RSC_DFN, `Resource '${src.name}' is not UpToDate on node '${bad.node}'.`);
