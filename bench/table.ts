@@ -26,6 +26,7 @@ import { csiClients } from '../test/helpers/grpc-clients.js';
 import { ChildEmulator, ensureBuilt, pct, r2, rssMbOf, sorted, spawnDriver, type Driver } from './harness.js';
 
 const LATENCY_MS = 5;
+const GRPC_FLOOR = new URL('./grpc-floor.cjs', import.meta.url).pathname;
 const PROVISIONED_BY = 'Aux/csi-provisioning-completed-by';
 const p50 = (xs: number[]): number => r2(pct(sorted(xs), 50));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -47,9 +48,19 @@ async function bareNodeStart(): Promise<number> {
 /** Spawn → first answered Probe; then the idle RSS after 1.5 s. */
 async function driverStart(dir: string, i: number, mode: 'controller' | 'node', linstorUrl: string): Promise<{ ms: number; rssMb: number }> {
   const sock = join(dir, `start-${mode}-${i}.sock`);
-  const t0 = performance.now();
   const args = [CLI, 'serve', `--mode=${mode}`, `--csi-endpoint=unix://${sock}`, `--linstor-endpoint=${linstorUrl}`, '--log-level=warn'];
   if (mode === 'node') args.push('--node=node-a');
+  return startToProbe(args, sock, mode);
+}
+
+/** The floor: a bare grpc-js server answering Probe (bench/grpc-floor.cjs), timed the same way. */
+function grpcFloorStart(dir: string, i: number): Promise<{ ms: number; rssMb: number }> {
+  const sock = join(dir, `start-floor-${i}.sock`);
+  return startToProbe([GRPC_FLOOR, `unix://${sock}`], sock, 'grpc-floor');
+}
+
+async function startToProbe(args: string[], sock: string, what: string): Promise<{ ms: number; rssMb: number }> {
+  const t0 = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   let ms = 0;
   const c = csiClients(`unix://${sock}`);
@@ -64,7 +75,7 @@ async function driverStart(dir: string, i: number, mode: 'controller' | 'node', 
           // bound, not answering yet
         }
       }
-      if (performance.now() - t0 > 30_000) throw new Error(`the ${mode} driver did not answer Probe within 30 s`);
+      if (performance.now() - t0 > 30_000) throw new Error(`${what} did not answer Probe within 30 s`);
       await sleep(1);
     }
   } finally {
@@ -90,9 +101,11 @@ async function startupRows(dir: string, emu: ChildEmulator): Promise<Record<stri
   const bare: number[] = [];
   const ctl: number[] = [];
   const node: number[] = [];
+  const floor: number[] = [];
   const ctlRss: number[] = [];
   const nodeRss: number[] = [];
   const bareRss: number[] = [];
+  const floorRss: number[] = [];
   for (let i = 0; i < 7; i++) {
     bare.push(await bareNodeStart());
     const c = await driverStart(dir, i, 'controller', emu.url);
@@ -102,19 +115,29 @@ async function startupRows(dir: string, emu: ChildEmulator): Promise<Record<stri
     const n = await driverStart(dir, i, 'node', emu.url);
     node.push(n.ms);
     nodeRss.push(n.rssMb);
+    const f = await grpcFloorStart(dir, i);
+    floor.push(f.ms);
+    floorRss.push(f.rssMb);
     if (i < 3) bareRss.push(await bareNodeIdleRss());
   }
   const b = p50(bare);
+  const fl = p50(floor);
   return {
     start_bare_node_ms: b,
     start_to_probe_controller_ms: p50(ctl),
     start_to_probe_node_ms: p50(node),
     start_ratio_controller: r2(p50(ctl) / b),
     start_ratio_node: r2(p50(node) / b),
+    // A bare grpc-js server answering Probe: what any Node gRPC server pays before its own code.
+    start_to_probe_bare_grpc_js_ms: fl,
+    start_ratio_bare_grpc_js: r2(fl / b),
+    start_ratio_controller_to_bare_grpc_js: r2(p50(ctl) / fl),
     idle_rss_bare_node_mb: p50(bareRss),
+    idle_rss_bare_grpc_js_mb: p50(floorRss),
     idle_rss_controller_mb: p50(ctlRss),
     idle_rss_node_mb: p50(nodeRss),
     idle_rss_controller_over_bare_mb: r2(p50(ctlRss) - p50(bareRss)),
+    idle_rss_controller_over_bare_grpc_js_mb: r2(p50(ctlRss) - p50(floorRss)),
   };
 }
 
@@ -174,24 +197,33 @@ async function operationRows(drv: Driver, emu: ChildEmulator): Promise<Record<st
   return out;
 }
 
-/** One keep-alive GET, body read (not parsed), as any client has to; again once if the idle connection was closed under it. */
-async function rawGet(agent: http.Agent, url: string): Promise<number> {
+/**
+ * One keep-alive GET, body read (not parsed), as any client has to; again once if the idle
+ * connection was closed under it. With `parse`, the body is also JSON.parse'd (context row only:
+ * the bar compares with the unparsed GET).
+ */
+async function rawGet(agent: http.Agent, url: string, parse = false): Promise<number> {
   try {
-    return await rawGetOnce(agent, url);
+    return await rawGetOnce(agent, url, parse);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
-    return rawGetOnce(agent, url);
+    return rawGetOnce(agent, url, parse);
   }
 }
 
-function rawGetOnce(agent: http.Agent, url: string): Promise<number> {
+function rawGetOnce(agent: http.Agent, url: string, parse: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     http
       .get(url, { agent }, (res) => {
-        let bytes = 0;
-        res.on('data', (d: Buffer) => (bytes += d.length));
-        res.on('end', () => (res.statusCode === 200 && bytes > 0 ? resolve(performance.now() - t0) : reject(new Error(`GET ${url}: ${res.statusCode}`))));
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          if (res.statusCode !== 200 || body.length === 0) return reject(new Error(`GET ${url}: ${res.statusCode}`));
+          if (parse) JSON.parse(body.toString('utf8'));
+          resolve(performance.now() - t0);
+        });
       })
       .on('error', reject);
   });
@@ -205,6 +237,7 @@ async function listRows(drv: Driver, cold: Driver, emu: ChildEmulator): Promise<
   const c = drv.clients.controller as unknown as ControllerClient;
   const u = cold.clients.controller as unknown as ControllerClient;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const agent2 = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const out: Record<string, number> = {};
   let have = 0;
   try {
@@ -226,6 +259,8 @@ async function listRows(drv: Driver, cold: Driver, emu: ChildEmulator): Promise<
         }
       }
       const raw: number[] = [];
+      const rawParsed: number[] = [];
+      const rawBoth: number[] = [];
       const list: number[] = [];
       const uncached: number[] = [];
       let cpu = 0;
@@ -238,12 +273,19 @@ async function listRows(drv: Driver, cold: Driver, emu: ChildEmulator): Promise<
         uncached.push(await timed(() => u.ListVolumes({ max_entries: 0, starting_token: '' })));
         coldCpu += cold.cpuMs() - cpu0;
         raw.push(await rawGet(agent, `${emu.url}/v1/view/resources`));
+        rawParsed.push(await rawGet(agent, `${emu.url}/v1/view/resources`, true));
+        rawBoth.push(await timed(() => Promise.all([rawGet(agent2, `${emu.url}/v1/resource-definitions?with_volume_definitions=true`), rawGet(agent, `${emu.url}/v1/view/resources`)])));
       }
       out[`list_volumes_${n}_p50_ms`] = p50(list);
       out[`list_volumes_${n}_uncached_p50_ms`] = p50(uncached);
       out[`raw_get_view_resources_${n}_p50_ms`] = p50(raw);
       out[`list_volumes_${n}_ratio_to_raw_get`] = r2(p50(list) / p50(raw));
       out[`list_volumes_${n}_uncached_ratio_to_raw_get`] = r2(p50(uncached) / p50(raw));
+      out[`raw_get_parsed_view_resources_${n}_p50_ms`] = p50(rawParsed);
+      out[`list_volumes_${n}_uncached_ratio_to_raw_get_parsed`] = r2(p50(uncached) / p50(rawParsed));
+      // The two reads an uncached listing needs, raw and in parallel as the driver sends them.
+      out[`raw_get_rd_list_and_view_${n}_p50_ms`] = p50(rawBoth);
+      out[`list_volumes_${n}_uncached_ratio_to_raw_get_both`] = r2(p50(uncached) / p50(rawBoth));
       out[`list_volumes_${n}_driver_cpu_ms`] = r2(cpu / rounds);
       out[`list_volumes_${n}_uncached_driver_cpu_ms`] = r2(coldCpu / rounds);
       out[`list_volumes_${n}_uncached_per_volume_us`] = r2((p50(uncached) / n) * 1000);
@@ -255,6 +297,7 @@ async function listRows(drv: Driver, cold: Driver, emu: ChildEmulator): Promise<
     }
   } finally {
     agent.destroy();
+    agent2.destroy();
     await emu.control('DELETE', '/emulator/latency');
   }
   return out;
@@ -296,15 +339,17 @@ export async function benchTable(): Promise<Record<string, number>> {
   let drv: Driver | undefined;
   let cold: Driver | undefined;
   try {
-    // BENCH_TABLE=startup,operations,list runs a part only.
+    // BENCH_TABLE=startup,operations,list runs a part only; BENCH_DRIVER_NODE_ARGS (e.g. V8 flags)
+    // go to the long-running drivers of the operation and list rows, to measure a flag's effect.
+    const nodeArgs = (process.env['BENCH_DRIVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
     const parts = (process.env['BENCH_TABLE'] ?? 'startup,operations,list').split(',');
     const out = parts.includes('startup') ? await startupRows(dir, emu) : {};
     const socket = join(dir, 'csi.sock');
-    drv = await spawnDriver([], ['--mode=controller', `--csi-endpoint=unix://${socket}`, `--linstor-endpoint=${emu.url}`, '--log-level=info'], socket);
+    drv = await spawnDriver(nodeArgs, ['--mode=controller', `--csi-endpoint=unix://${socket}`, `--linstor-endpoint=${emu.url}`, '--log-level=info'], socket);
     if (parts.includes('operations')) Object.assign(out, await operationRows(drv, emu));
     if (parts.includes('list')) {
       const coldSocket = join(dir, 'csi-cold.sock');
-      cold = await spawnDriver([], ['--mode=controller', `--csi-endpoint=unix://${coldSocket}`, `--linstor-endpoint=${emu.url}`, '--log-level=warn', '--listing-cache-max-age=0s'], coldSocket);
+      cold = await spawnDriver(nodeArgs, ['--mode=controller', `--csi-endpoint=unix://${coldSocket}`, `--linstor-endpoint=${emu.url}`, '--log-level=warn', '--listing-cache-max-age=0s'], coldSocket);
       Object.assign(out, await listRows(drv, cold, emu));
     }
     return out;
