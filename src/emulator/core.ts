@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import { allFiles, linkFile } from './replication.js';
 import { Satellites } from './satellite.js';
+import { quorumIoRecords, releaseAllQuorumIo, syncQuorumIo } from './quorum-io.js';
 import { Store, loadState } from './store.js';
 import {
   DEFAULT_RG,
@@ -84,6 +85,9 @@ export class Core {
       }
       await this.deployRd(rd);
     }
+    // A previous run that died with a filesystem frozen: thaw it, then apply what the state says.
+    await releaseAllQuorumIo(this);
+    await syncQuorumIo(this, new Map());
     return !loaded;
   }
 
@@ -121,8 +125,10 @@ export class Core {
   mutate<T>(fn: () => Promise<T> | T): Promise<T> {
     const run = this.lock.then(async () => {
       const before = structuredClone(this.state);
+      const applied = quorumIoRecords(this);
       try {
         const r = await fn();
+        await syncQuorumIo(this, applied);
         await this.store.save(this.state);
         return r;
       } catch (e) {
@@ -142,6 +148,8 @@ export class Core {
     this.stopped = true;
     await Promise.allSettled([...this.jobs]);
     await this.lock;
+    // Nothing may stay frozen: an unmount of a frozen filesystem never returns.
+    await releaseAllQuorumIo(this);
     await this.store.save(this.state);
     // The by-res links would dangle at /dev/loopN numbers that the kernel hands to the next
     // user; a node plugin still running must find no device rather than somebody else's.

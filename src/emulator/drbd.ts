@@ -44,6 +44,8 @@ export interface ResourceView {
   role: string;
   suspended: boolean;
   suspendedQuorum: boolean;
+  /** on-no-quorum io-error in force: every I/O fails (DRBD's fail_io). */
+  forceIoFailures: boolean;
   devices: DeviceView[];
   connections: ConnectionView[];
 }
@@ -103,6 +105,17 @@ export function allowTwoPrimaries(s: EmuState, rd: RdRec): boolean {
   return (rdProp(s, rd, 'DrbdOptions/Net/allow-two-primaries') ?? 'no').toLowerCase() === 'yes';
 }
 
+/**
+ * The on-no-quorum policy in force on a replica: a Primary without quorum suspends or fails its
+ * I/O (`DrbdOptions/Resource/on-no-quorum`, resolved RD → RG → controller; DRBD's own default is
+ * suspend-io). Undefined while it has quorum or is not Primary.
+ */
+export function quorumIoMode(s: EmuState, rd: RdRec, rsc: RscRec): 'suspend-io' | 'io-error' | undefined {
+  if (rsc.drbd.role !== 'Primary' || !nodeOnline(s, rsc.node) || hasQuorum(s, rd, rsc)) return undefined;
+  const v = (rdProp(s, rd, 'DrbdOptions/Resource/on-no-quorum') ?? 'suspend-io').toLowerCase();
+  return v === 'io-error' ? 'io-error' : 'suspend-io';
+}
+
 export function resourceView(s: EmuState, rd: RdRec, rsc: RscRec, now: number): ResourceView {
   const quorum = hasQuorum(s, rd, rsc);
   const devices: DeviceView[] = rd.vds
@@ -134,14 +147,15 @@ export function resourceView(s: EmuState, rd: RdRec, rsc: RscRec, now: number): 
       })),
     };
   });
-  const onNoQuorum = (rdProp(s, rd, 'DrbdOptions/Resource/on-no-quorum') ?? 'suspend-io').toLowerCase();
-  const suspendedQuorum = !quorum && onNoQuorum === 'suspend-io' && rsc.drbd.role === 'Primary';
+  const onNoQuorum = quorumIoMode(s, rd, rsc);
+  const suspendedQuorum = onNoQuorum === 'suspend-io';
   return {
     name: rd.name,
     nodeId: rsc.nodeId,
     role: rsc.drbd.role,
     suspended: suspendedQuorum,
     suspendedQuorum,
+    forceIoFailures: onNoQuorum === 'io-error',
     devices,
     connections,
   };
@@ -168,7 +182,7 @@ export function statusJson(views: ResourceView[]): string {
     'suspended-no-data': false,
     'suspended-fencing': false,
     'suspended-quorum': v.suspendedQuorum,
-    'force-io-failures': false,
+    'force-io-failures': v.forceIoFailures,
     'write-ordering': 'flush',
     devices: v.devices.map((d) => ({
       volume: d.volume,

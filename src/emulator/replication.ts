@@ -13,6 +13,7 @@
 import { open, rm } from 'node:fs/promises';
 import type { Core } from './core.js';
 import { connected, nodeOnline } from './drbd.js';
+import { releaseQuorumIo } from './quorum-io.js';
 import { type EmuState, type RdRec, type RscRec, type VdRec, diskful, isDiskless, rdProp } from './state.js';
 
 /** The backing file a node's writes go to (its own copy while diverged). */
@@ -190,6 +191,8 @@ export async function reconcileAll(core: Core): Promise<void> {
  * (or always with `relink`, e.g. for a node that came back online).
  */
 export async function reconcile(core: Core, rd: RdRec, relink = false): Promise<void> {
+  // A Primary whose quorum is back is thawed before the handshake may replace its bytes.
+  await releaseQuorumIo(core, rd);
   const first = rd.vds[0];
   if (rd.flags.includes('CLONING') || !first?.file) {
     if (relink) await core.deployRd(rd);

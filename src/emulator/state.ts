@@ -72,6 +72,12 @@ export interface VolSplit {
   primaryAtFork: string[];
 }
 
+/** What a Primary without quorum had done to its mounts: frozen or shut down. */
+export interface QuorumIoRec {
+  mode: 'suspend-io' | 'io-error';
+  mounts: string[];
+}
+
 /** Emulated DRBD state of one resource on one node. */
 export interface DrbdRec {
   role: Role;
@@ -84,6 +90,8 @@ export interface DrbdRec {
   resyncUntil?: number;
   /** `connect --discard-my-data` was given: on the next handshake this node is the split-brain victim. */
   discardMyData?: boolean;
+  /** The on-no-quorum policy applied to this node's mounted filesystems (quorum-io.ts). */
+  quorumIo?: QuorumIoRec;
   /** Peers (upper-case) this node dropped after detecting a split brain, with the epoch ms. */
   splitBrain?: Record<string, number>;
 }
