@@ -157,6 +157,8 @@ async function cleanup(s: DemoState): Promise<string[]> {
     }
   };
   if (s.dev) {
+    // Nothing may stay frozen for a Primary without quorum: its unmount would never return.
+    await attempt('thawing frozen filesystems', () => (s.dev as DevEnvironment).emulator.releaseIo());
     if (s.nodeADown) {
       await attempt('bringing node-a back', () => (s.dev as DevEnvironment).emulator.control.setNodeOnline('node-a', true));
       s.nodeADown = false;

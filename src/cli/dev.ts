@@ -123,6 +123,8 @@ export async function startDev(o: DevOptions): Promise<DevEnvironment> {
         o.log.warn({ err: e, node: d.node }, 'driver did not stop cleanly');
       }
     }
+    // Thaw first: unmounting a filesystem frozen for a Primary without quorum would hang.
+    await emulator.releaseIo();
     await releaseDevices(emulator, o.log);
     await emulator.stop();
   };

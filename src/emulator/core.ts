@@ -47,6 +47,8 @@ export class Core {
   private readonly store: Store;
   private lock: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Set by releaseIo()/stop(): on-no-quorum is no longer applied to mounts. */
+  ioReleased = false;
   /** Background jobs (clones) to await on stop. */
   readonly jobs = new Set<Promise<void>>();
   /** Clones whose data is copied but whose devices are still being deployed: still CLONING to clients. */
@@ -143,12 +145,19 @@ export class Core {
     return run;
   }
 
+  /** Thaws everything under the lock and stops applying on-no-quorum (shutdown paths). */
+  releaseIo(): Promise<void> {
+    this.ioReleased = true;
+    return this.mutate(() => releaseAllQuorumIo(this));
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.allSettled([...this.jobs]);
     await this.lock;
     // Nothing may stay frozen: an unmount of a frozen filesystem never returns.
+    this.ioReleased = true;
     await releaseAllQuorumIo(this);
     await this.store.save(this.state);
     // The by-res links would dangle at /dev/loopN numbers that the kernel hands to the next

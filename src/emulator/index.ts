@@ -60,6 +60,11 @@ export interface EmulatorHandle {
   /** Directory containing that node's `drbd/by-res/<resource>/<volume>` links. */
   nodeDevRoot(node: string): string;
   control: EmulatorControl;
+  /**
+   * Thaws every filesystem frozen for a Primary without quorum and applies no policy from now on
+   * (before unmounting for a shutdown: an unmount of a frozen filesystem never returns).
+   */
+  releaseIo(): Promise<void>;
   /** Stops serving, persists the state and detaches every loop device the emulator attached. */
   stop(): Promise<void>;
 }
@@ -139,6 +144,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<EmulatorHand
     nodeBinDir: (node) => core.sats.binDir(canon(node)),
     nodeDevRoot: (node) => core.sats.devRoot(canon(node)),
     control,
+    releaseIo: () => core.releaseIo(),
     stop: () => {
       stopping ??= (async () => {
         server.closeIdleConnections();

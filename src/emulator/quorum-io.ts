@@ -90,7 +90,7 @@ export async function syncQuorumIo(core: Core, before: Map<string, { rd: RdRec; 
     await releaseQuorumIo(core, rd);
     for (const rsc of rd.resources) {
       const mode = quorumIoMode(core.state, rd, rsc);
-      if (mode && !rsc.drbd.quorumIo) await apply(core, rd, rsc, mode);
+      if (mode && !rsc.drbd.quorumIo && !core.ioReleased) await apply(core, rd, rsc, mode);
       live.add(recKey(rd.uuid, rsc.node));
     }
   }

@@ -181,6 +181,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         }
       };
       for (const n of [...drivers.keys()]) await step(() => stopNode(n));
+      // A filesystem frozen for a Primary without quorum would hang its unmount: thaw first.
+      await step(() => emu.releaseIo());
       // Whatever a failed test left mounted under our dir goes first, so the loop devices detach.
       await step(() => unmountUnder(dir));
       // A read-only test could leave the kernel ro flag on a loop device, which outlives the detach.

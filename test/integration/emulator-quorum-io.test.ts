@@ -40,8 +40,9 @@ async function status(node: string, rsc: string): Promise<{ 'suspended-quorum': 
 }
 
 /** node-a Primary with ext4 mounted on a 2-replica volume (node-b; tie-breaker node-c). */
+let seq = 0;
 async function mountedPrimary(onNoQuorum: string): Promise<{ rsc: string; mp: string }> {
-  const rsc = `q-${onNoQuorum}`;
+  const rsc = `q${++seq}-${onNoQuorum}`;
   assert.is((await emu.api('POST', '/v1/resource-definitions', { resource_definition: { name: rsc, props: { 'DrbdOptions/Resource/on-no-quorum': onNoQuorum } } })).status, 201);
   assert.is((await emu.api('POST', `/v1/resource-definitions/${rsc}/volume-definitions`, { volume_definition: { size_kib: 16 * 1024 } })).status, 200);
   const r = await emu.api('POST', `/v1/resource-definitions/${rsc}/autoplace`, { select_filter: { place_count: 2, node_name_list: ['node-a', 'node-b'] } });
@@ -110,6 +111,30 @@ test('on-no-quorum suspend-io: the write blocks while quorum is lost and complet
   await healthy(rsc);
   await unmount(mp);
   assert.is(await digest('node-a', rsc), await digest('node-b', rsc), 'node-b resynced from node-a');
+  await ok('node-a', 'secondary', rsc);
+});
+
+/** The record of what was applied to node-a's replica of `rsc`, as persisted in the state. */
+async function record(rsc: string): Promise<unknown> {
+  const st = JSON.parse(await readFile(join(emu.dir, 'state.json'), 'utf8')) as { rds: { name: string; resources: { node: string; drbd: { quorumIo?: unknown } }[] }[] };
+  return st.rds.find((r) => r.name === rsc)?.resources.find((r) => r.node === 'node-a')?.drbd.quorumIo;
+}
+
+// Last: releaseIo() stops applying the policy for the rest of this emulator's life.
+test('the record is kept in the state; releaseIo (the shutdown paths) thaws so an unmount cannot hang', async () => {
+  const { rsc, mp } = await mountedPrimary('suspend-io');
+  assert.is(await record(rsc), undefined);
+  await isolateA();
+  assert.equal(await record(rsc), { mode: 'suspend-io', mounts: [mp] });
+  await emu.handle.releaseIo();
+  assert.is(await record(rsc), undefined, 'undone once, and the record gone');
+  const w = await execa('sh', ['-c', 'echo after > "$1/after" && sync "$1/after"', 'sh', mp], { reject: false, timeout: 20_000 });
+  assert.is(w.exitCode, 0, 'thawed: writes go through');
+  const u = await execa('umount', [mp], { reject: false, timeout: 20_000 });
+  assert.is(u.exitCode, 0, u.stderr);
+  mounts.splice(mounts.indexOf(mp), 1);
+  await rm(mp, { recursive: true, force: true });
+  await heal();
   await ok('node-a', 'secondary', rsc);
 });
 
