@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { validNodeName, validPoolName, validRscName } from '../../src/emulator/names.js';
 import { place } from '../../src/emulator/placement.js';
 import { type EmuState, type RdRec, emptyState, newDrbd } from '../../src/emulator/state.js';
-import { resourceView, runTool, statusText } from '../../src/emulator/drbd.js';
+import { quorumIoMode, resourceView, runTool, statusJson, statusText } from '../../src/emulator/drbd.js';
 
 test('LINSTOR name rules', () => {
   for (const ok of ['ab', '_x', 'pvc-0a1b', 'A'.repeat(48)]) assert.ok(validRscName(ok), ok);
@@ -52,6 +52,23 @@ test('drbd: refusal wording and status text', () => {
   assert.ok(r.stderr.includes('(-1) Multiple primaries not allowed by config'));
   const txt = statusText([resourceView(s, rd, rd.resources[1] ?? rd.resources[0]!, 0)], false);
   assert.is(txt, 'r0 role:Secondary\n  disk:UpToDate open:no\n  na role:Primary\n    peer-disk:UpToDate\n\n');
+
+  // on-no-quorum: only a Primary without quorum; suspend-io unless io-error is set (RD → … → controller).
+  const [na, nb] = [rd.resources[0]!, rd.resources[1]!];
+  assert.is(quorumIoMode(s, rd, na), undefined, 'quorum off: always quorate');
+  rd.props['DrbdOptions/Resource/quorum'] = 'majority';
+  s.partition = [['na'], ['nb']];
+  assert.is(quorumIoMode(s, rd, nb), undefined, 'a Secondary is not affected');
+  assert.is(quorumIoMode(s, rd, na), 'suspend-io', "DRBD's default");
+  const view = (): { 'suspended-quorum': boolean; 'force-io-failures': boolean } => JSON.parse(statusJson([resourceView(s, rd, na, 0)]))[0];
+  assert.equal([view()['suspended-quorum'], view()['force-io-failures']], [true, false]);
+  s.controllerProps['DrbdOptions/Resource/on-no-quorum'] = 'io-error';
+  assert.is(quorumIoMode(s, rd, na), 'io-error');
+  assert.equal([view()['suspended-quorum'], view()['force-io-failures']], [false, true]);
+  rd.props['DrbdOptions/Resource/on-no-quorum'] = 'suspend-io';
+  assert.is(quorumIoMode(s, rd, na), 'suspend-io', 'the RD overrides the controller');
+  delete s.partition;
+  assert.is(quorumIoMode(s, rd, na), undefined, 'quorum back');
 });
 
 test.run();
