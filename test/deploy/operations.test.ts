@@ -187,21 +187,24 @@ type HostPathVolume = { name: string; hostPath?: { path: string; type?: string }
 const hostVolumes = (ps: ReturnType<typeof podSpec>): HostPathVolume[] => (ps as unknown as { volumes: HostPathVolume[] }).volumes;
 
 test('the node plugin mounts DRBD configuration and the LINSTOR resource files read-only from the host', async () => {
-  const want = [
-    { path: '/etc/drbd.conf', type: 'FileOrCreate' },
-    { path: '/etc/drbd.d', type: 'DirectoryOrCreate' },
-    { path: '/var/lib/linstor.d', type: 'DirectoryOrCreate' },
-  ];
-  for (const r of await allRenderings()) {
+  const want = [{ path: '/var/lib/linstor.d', type: 'DirectoryOrCreate' }];
+  const hostConf = await helmTemplate('helm host drbd.conf', 'linstor-csi', 'linstor-csi', [
+    ...apiArgs(TYPICAL_APIS),
+    ...['node.drbdConfig.drbdConf=/etc/drbd.conf', 'node.drbdConfig.drbdConfDir=/etc/drbd.d'].flatMap((s) => ['--set', s]),
+  ]);
+  const wantHost = [{ path: '/etc/drbd.conf', type: 'File' }, { path: '/etc/drbd.d', type: 'Directory' }, ...want];
+  for (const [r, wanted] of [...(await allRenderings()).map((x) => [x, want] as const), [hostConf, wantHost] as const]) {
     const ps = podSpec(nodeOf(r));
     const drv = full(container(ps, 'linstor-csi', r.name));
-    for (const w of want) {
+    for (const w of wanted) {
       const m = drv.volumeMounts?.find((x) => x.mountPath === w.path);
       assert.ok(m, `${r.name}: ${w.path} is mounted in the node plugin`);
       assert.is((m as { readOnly?: boolean }).readOnly, true, `${r.name}: ${w.path} is mounted read-only`);
       const v = hostVolumes(ps).find((x) => x.name === m?.name);
       assert.equal(v?.hostPath, w, `${r.name}: ${w.path} comes from the same host path`);
     }
+    // By default nothing of the host's /etc is mounted (no empty file created there to hide the image's).
+    if (wanted === want) assert.not.ok((drv.volumeMounts ?? []).some((m) => m.mountPath.startsWith('/etc/drbd')), `${r.name}: the image's drbd.conf is used`);
     // drbdadm writes only its state and lock dirs, never the configuration.
     for (const m of drv.volumeMounts ?? []) {
       if (m.mountPath.startsWith('/etc/drbd') || m.mountPath === '/var/lib/linstor.d') assert.is((m as { readOnly?: boolean }).readOnly, true, `${r.name}: ${m.mountPath}`);
