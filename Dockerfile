@@ -39,7 +39,11 @@ RUN apt-get update \
       ca-certificates util-linux mount e2fsprogs xfsprogs drbd-utils \
  && rm -rf /var/lib/apt/lists/* \
  # mount(8) and friends expect /etc/mtab; the kernel's mount table is the truth.
- && ln -sf /proc/mounts /etc/mtab
+ && ln -sf /proc/mounts /etc/mtab \
+ # drbd-utils' drbd.conf includes drbd.d/*.res; the LINSTOR satellite adds this same include of
+ # its resource files on its own host. Used when the chart keeps the image's drbd.conf.
+ && mkdir -p /etc/drbd.d \
+ && printf '# resources the LINSTOR satellite writes (mounted read-only by the chart)\ninclude "/var/lib/linstor.d/*.res";\n' > /etc/drbd.d/linstor-resources.res
 ENV NODE_ENV=production \
     LINSTOR_CSI_GIT_COMMIT=${GIT_COMMIT}
 WORKDIR /app

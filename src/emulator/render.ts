@@ -187,7 +187,14 @@ export function rscJson(core: Core, rd: RdRec, rsc: RscRec, withVolumes: boolean
       may_promote: online ? mayPromote : undefined,
     },
   };
-  const base: Record<string, unknown> = {
+  const base: Record<string, unknown> = { ...rscBase(rd, rsc, layer), state: online ? { in_use: rsc.drbd.role === 'Primary' } : undefined };
+  if (withVolumes) base['volumes'] = vds.map((vd) => volumeJson(core, rd, rsc, vd));
+  return nonEmpty(base);
+}
+
+/** The fields every resource answer has, whatever its layers. */
+function rscBase(rd: RdRec, rsc: RscRec, layer: unknown): Record<string, unknown> {
+  return {
     name: rd.name,
     node_name: rsc.node,
     props: rsc.props,
@@ -195,10 +202,7 @@ export function rscJson(core: Core, rd: RdRec, rsc: RscRec, withVolumes: boolean
     uuid: rsc.uuid,
     create_timestamp: rsc.createTs,
     layer_object: layer,
-    state: online ? { in_use: rsc.drbd.role === 'Primary' } : undefined,
   };
-  if (withVolumes) base['volumes'] = vds.map((vd) => volumeJson(core, rd, rsc, vd));
-  return nonEmpty(base);
 }
 
 export function hasDrbd(rd: RdRec): boolean {
@@ -233,15 +237,7 @@ function storageOnlyRscJson(core: Core, rd: RdRec, rsc: RscRec, withVolumes: boo
   const dep = deployed(core, rd, rsc);
   const storage = storageLayer(rd, rsc, dep, false);
   const layer = rd.layerStack.includes('LUKS') ? { type: 'LUKS', children: [storage], luks: {} } : storage;
-  const base: Record<string, unknown> = {
-    name: rd.name,
-    node_name: rsc.node,
-    props: rsc.props,
-    flags: rscFlags(rsc),
-    uuid: rsc.uuid,
-    create_timestamp: rsc.createTs,
-    layer_object: layer,
-  };
+  const base = rscBase(rd, rsc, layer);
   if (withVolumes) base['volumes'] = rd.vds.slice().sort((a, b) => a.nr - b.nr).map((vd) => volumeJson(core, rd, rsc, vd));
   const out = nonEmpty(base);
   // Online: an empty state object (nonEmpty would drop it); offline: none, as with DRBD.

@@ -15,6 +15,18 @@ import { devicePath, VOLUME_NUMBER } from './device-path.js';
 import { mapNodeError } from './node-errors.js';
 import { volumeCondition } from './health.js';
 import { validateVolumeId, validateVolumePath } from './validation.js';
+import { confinePath } from './confine.js';
+
+/**
+ * volume_path (required) and staging_target_path (optional) confined beneath --kubelet-dir, as
+ * the stage/publish handlers do, before anything is inspected, stat'ed or grown. A relative
+ * volume_path stays NOT_FOUND (validateVolumePath); the resolved volume path is what is used.
+ */
+async function confineVolumePaths(deps: NodeServiceDeps, req: { volume_path?: string; staging_target_path?: string }): Promise<string> {
+  const path = await confinePath(deps.ops.fs, deps.config.kubeletDir, 'volume_path', validateVolumePath(req.volume_path));
+  if (req.staging_target_path) await confinePath(deps.ops.fs, deps.config.kubeletDir, 'staging_target_path', req.staging_target_path);
+  return path;
+}
 
 /** What is at a volume path: a filesystem mount, a block bind, or nothing. */
 type Found = { kind: 'fs'; mount: MountEntry } | { kind: 'block'; mount: MountEntry } | { kind: 'unmounted' };
@@ -32,7 +44,7 @@ export function statsHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
   const { ops } = deps;
   return async (req: NodeGetVolumeStatsRequest__Output, ctx: CallContext): Promise<NodeGetVolumeStatsResponse> => {
     const resource = validateVolumeId(req.volume_id);
-    const path = validateVolumePath(req.volume_path);
+    const path = await confineVolumePaths(deps, req);
     try {
       const device = devicePath(deps.config.devicePathTemplate, resource);
       const devNum = await ops.fs.deviceNumber(device).catch(() => undefined);
@@ -84,7 +96,7 @@ export function expandHandler(deps: NodeServiceDeps, _tuning: NodeTuning) {
   const { ops } = deps;
   return async (req: NodeExpandVolumeRequest__Output, ctx: CallContext): Promise<NodeExpandVolumeResponse> => {
     const resource = validateVolumeId(req.volume_id);
-    const path = validateVolumePath(req.volume_path);
+    const path = await confineVolumePaths(deps, req);
     const required = Number(req.capacity_range?.required_bytes ?? '0');
     if (!Number.isSafeInteger(required) || required < 0) throw invalidArgument('capacity_range.required_bytes is not a valid byte count');
     return deps.inflight.run(resource, async () => {

@@ -177,10 +177,50 @@ test('the node plugin: read-only root, no settings privileged implies, writable 
     const ps = podSpec(nodeOf(r));
     const drv = full(container(ps, 'linstor-csi', r.name));
     assert.equal(drv.securityContext, { privileged: true, readOnlyRootFilesystem: true, runAsUser: 0 }, `${r.name}: node plugin securityContext`);
-    for (const dir of ['/run/drbd', '/run/fsck', '/var/lib/drbd', '/tmp', '/run/mount']) {
+    for (const dir of ['/run/drbd', '/run/fsck', '/var/lib/drbd', '/tmp', '/run/mount', '/run/lock']) {
       assert.ok(drv.volumeMounts?.some((m) => m.mountPath === dir), `${r.name}: ${dir} is writable`);
     }
   }
+});
+
+type HostPathVolume = { name: string; hostPath?: { path: string; type?: string } };
+const hostVolumes = (ps: ReturnType<typeof podSpec>): HostPathVolume[] => (ps as unknown as { volumes: HostPathVolume[] }).volumes;
+
+test('the node plugin mounts DRBD configuration and the LINSTOR resource files read-only from the host', async () => {
+  const want = [{ path: '/var/lib/linstor.d', type: 'DirectoryOrCreate' }];
+  const hostConf = await helmTemplate('helm host drbd.conf', 'linstor-csi', 'linstor-csi', [
+    ...apiArgs(TYPICAL_APIS),
+    ...['node.drbdConfig.drbdConf=/etc/drbd.conf', 'node.drbdConfig.drbdConfDir=/etc/drbd.d'].flatMap((s) => ['--set', s]),
+  ]);
+  const wantHost = [{ path: '/etc/drbd.conf', type: 'File' }, { path: '/etc/drbd.d', type: 'Directory' }, ...want];
+  for (const [r, wanted] of [...(await allRenderings()).map((x) => [x, want] as const), [hostConf, wantHost] as const]) {
+    const ps = podSpec(nodeOf(r));
+    const drv = full(container(ps, 'linstor-csi', r.name));
+    for (const w of wanted) {
+      const m = drv.volumeMounts?.find((x) => x.mountPath === w.path);
+      assert.ok(m, `${r.name}: ${w.path} is mounted in the node plugin`);
+      assert.is((m as { readOnly?: boolean }).readOnly, true, `${r.name}: ${w.path} is mounted read-only`);
+      const v = hostVolumes(ps).find((x) => x.name === m?.name);
+      assert.equal(v?.hostPath, w, `${r.name}: ${w.path} comes from the same host path`);
+    }
+    // By default nothing of the host's /etc is mounted (no empty file created there to hide the image's).
+    if (wanted === want) assert.not.ok((drv.volumeMounts ?? []).some((m) => m.mountPath.startsWith('/etc/drbd')), `${r.name}: the image's drbd.conf is used`);
+    // drbdadm writes only its state and lock dirs, never the configuration.
+    for (const m of drv.volumeMounts ?? []) {
+      if (m.mountPath.startsWith('/etc/drbd') || m.mountPath === '/var/lib/linstor.d') assert.is((m as { readOnly?: boolean }).readOnly, true, `${r.name}: ${m.mountPath}`);
+    }
+  }
+  const mountsWith = async (set: string[]) => {
+    const r = await helmTemplate(`helm ${set.join(' ')}`, 'linstor-csi', 'linstor-csi', [...apiArgs(TYPICAL_APIS), ...set.flatMap((s) => ['--set', s])]);
+    const ps = podSpec(nodeOf(r));
+    return { mounts: (full(container(ps, 'linstor-csi', r.name)).volumeMounts ?? []).map((m) => m.mountPath), volumes: hostVolumes(ps).map((v) => v.hostPath?.path) };
+  };
+  const off = await mountsWith(['node.drbdConfig.enabled=false']);
+  for (const p of ['/etc/drbd.conf', '/etc/drbd.d', '/var/lib/linstor.d']) {
+    assert.not.ok(off.mounts.includes(p) || off.volumes.includes(p), `enabled=false mounts no ${p}`);
+  }
+  const image = await mountsWith(['node.drbdConfig.drbdConf=', 'node.drbdConfig.drbdConfDir=', 'node.drbdConfig.linstorResourceDir=/srv/linstor.d']);
+  assert.equal(image.mounts.filter((p) => p.startsWith('/etc/drbd') || p.includes('linstor.d')), ['/srv/linstor.d'], 'only the resource dir, at the configured path');
 });
 
 test('the node plugin waits for LINSTOR: the rendered init container, run against the emulator', async () => {

@@ -97,6 +97,49 @@ t('unpublish and unstage never unmount or remove outside the kubelet dir', async
   assert.equal(mountsUnder(ctx.outside), [victim], 'still mounted');
 });
 
+t('NodeGetVolumeStats and NodeExpandVolume confine volume_path and staging_target_path; nothing is grown outside the root', async (ctx) => {
+  const c = ctx.cluster as Cluster;
+  const a = c.driver('node-a').node;
+  await ctx.api.volume('pvc-grow', 320, ['node-a']);
+  const cap = mountCap('xfs');
+  const st = c.path('plugins', 'st-grow');
+  await a.NodeStageVolume(stageReq('pvc-grow', st, cap));
+  // The volume's own filesystem, bind-mounted outside the root: growing it there must be refused.
+  const victim = join(ctx.outside, 'grow');
+  await mkdir(victim);
+  await sh('mount', ['--bind', st, victim]);
+  await mkdir(c.path('pods'), { recursive: true });
+  await symlink(ctx.outside, c.path('pods', 'to-outside'));
+  const sizeOf = async (): Promise<number> => Number((await a.NodeGetVolumeStats({ volume_id: 'pvc-grow', volume_path: st, staging_target_path: st })).usage?.[0]?.total);
+  const before = await sizeOf();
+  await ctx.api.resize('pvc-grow', 512);
+  const uniq = `lcsi-confine-${process.pid}`;
+  const outsidePaths = [victim, c.path('pods', 'to-outside', 'grow'), `/proc/self/root${victim}`, `/proc/self/root/etc/${uniq}`, '/etc'];
+  const expand = (volume_path: string, staging_target_path: string) =>
+    a.NodeExpandVolume({ volume_id: 'pvc-grow', volume_path, staging_target_path, capacity_range: { required_bytes: String(512 << 20), limit_bytes: '0' }, volume_capability: cap, secrets: {} });
+  const stats = (volume_path: string, staging_target_path: string) => a.NodeGetVolumeStats({ volume_id: 'pvc-grow', volume_path, staging_target_path });
+  for (const p of outsidePaths) {
+    for (const [field, call] of [
+      ['volume_path', () => expand(p, st)],
+      ['staging_target_path', () => expand(st, p)],
+      ['volume_path', () => stats(p, st)],
+      ['staging_target_path', () => stats(st, p)],
+    ] as const) {
+      const e = await failure(call());
+      assert.is(e.code, Status.INVALID_ARGUMENT, `${field} ${p}: ${e.message}`);
+      assert.ok(e.message.includes(field) && e.message.includes(p) && e.message.includes(c.dir), `${field} ${p}: the message names the field, the path and the root: ${e.message}`);
+    }
+  }
+  assert.is(await sizeOf(), before, 'xfs_growfs never ran: the filesystem has its old size');
+  assert.not.ok(existsSync(`/etc/${uniq}`));
+  await sh('umount', [victim]);
+  // Beneath the root the same volume grows.
+  const r = await expand(st, st);
+  assert.is(Number(r.capacity_bytes), 512 << 20);
+  assert.ok((await sizeOf()) > before + (150 << 20), `${before} -> ${await sizeOf()}`);
+  await a.NodeUnstageVolume({ volume_id: 'pvc-grow', staging_target_path: st });
+});
+
 t('mount_flags and mount-options that look like command-line flags are INVALID_ARGUMENT', async (ctx) => {
   const c = ctx.cluster as Cluster;
   const a = c.driver('node-a').node;
