@@ -53,7 +53,11 @@ const HA_RESTART_MS = 3000;
 
 test.before(async (ctx) => {
   const t0 = Date.now();
-  ctx.s = await startStack({ devArgs: (c) => haDevArgs(c) });
+  // uvu does not print why a before hook failed: say it here, or every test just counts as failed.
+  ctx.s = await startStack({ devArgs: (c) => haDevArgs(c) }).catch((e: unknown) => {
+    console.error(`  the Kubernetes stack did not start: ${e instanceof Error ? e.message : String(e)}`);
+    throw e;
+  });
   ctx.chartAt = Date.now();
   // A class whose volumes have two replicas and no tie-breaker: no quorum is possible.
   await ctx.s.kc.makeApiClient(StorageV1Api).createStorageClass({

@@ -24,7 +24,11 @@ const HOSTNAME_KEY = 'linbit.com/hostname';
 
 test.before(async (ctx) => {
   const t0 = Date.now();
-  ctx.s = await startStack();
+  // uvu does not print why a before hook failed: say it here, or every test just counts as failed.
+  ctx.s = await startStack().catch((e: unknown) => {
+    console.error(`  the Kubernetes stack did not start: ${e instanceof Error ? e.message : String(e)}`);
+    throw e;
+  });
   console.log(`  k8s: control plane, chart, sidecars and drivers up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 });
 test.after(async (ctx) => {
