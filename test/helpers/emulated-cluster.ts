@@ -245,3 +245,16 @@ async function clearReadOnly(emu: EmulatorHandle, node: string): Promise<void> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn`; if it fails, prints the last `lines` of each driver's log (the test's own evidence). */
+export async function withDriverLogs(c: Cluster, name: string, fn: () => Promise<void>, lines = 30): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    for (const [node, d] of c.drivers) {
+      const tail = d.proc.logs().trimEnd().split('\n').slice(-lines).join('\n');
+      process.stderr.write(`\n--- ${node} driver log (last ${lines} lines) for "${name}" ---\n${tail}\n`);
+    }
+    throw e;
+  }
+}

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { open, writeFile } from 'node:fs/promises';
-import { startCluster, mountsUnder, type Cluster } from '../helpers/emulated-cluster.js';
+import { startCluster, mountsUnder, type Cluster, withDriverLogs } from '../helpers/emulated-cluster.js';
 import { Status } from '../helpers/grpc-clients.js';
 import { EmuApi, blockCap, failure, mountCap, pubReq, sh, stageReq } from './node-fixtures.js';
 
@@ -38,13 +38,7 @@ function it(name: string, fn: (c: Cluster, api: EmuApi) => Promise<void>): void 
   t(name, async (ctx) => {
     const c = ctx.cluster;
     if (!c) throw new Error('the cluster did not start');
-    try {
-      await fn(c, ctx.api);
-    } catch (e) {
-      const tail = c.driver('node-a').logs().trimEnd().split('\n').slice(-20).join('\n');
-      process.stderr.write(`\n--- node-a driver log (last 20 lines) for "${name}" ---\n${tail}\n`);
-      throw e;
-    }
+    await withDriverLogs(c, name, () => fn(c, ctx.api));
   });
 }
 

@@ -8,7 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
-import { startCluster, mountsUnder, type Cluster } from '../helpers/emulated-cluster.js';
+import { startCluster, mountsUnder, type Cluster, withDriverLogs } from '../helpers/emulated-cluster.js';
 import { Status } from '../helpers/grpc-clients.js';
 import { EmuApi, blockCap, failure, mountCap, pubReq, rejects, sh, stageReq, writeMbr } from './node-fixtures.js';
 
@@ -66,15 +66,7 @@ function it(name: string, fn: (c: Cluster, api: EmuApi) => Promise<void>): void 
   t(name, async (ctx) => {
     const c = ctx.cluster;
     if (!c) throw new Error('the cluster did not start');
-    try {
-      await fn(c, ctx.api);
-    } catch (e) {
-      for (const [node, d] of c.drivers) {
-        const tail = d.proc.logs().trimEnd().split('\n').slice(-30).join('\n');
-        process.stderr.write(`\n--- ${node} driver log (last 30 lines) for "${name}" ---\n${tail}\n`);
-      }
-      throw e;
-    }
+    await withDriverLogs(c, name, () => fn(c, ctx.api));
   });
 }
 
