@@ -3,17 +3,16 @@
  * recover DRBD split brains of any LINSTOR (real or emulated). See docs/split-brain.md.
  */
 import { createInterface } from 'node:readline';
-import { ConfigError, type FlagSpec, flagValue, formatHelp, parseBool, parseDuration, parseFlags, rejectExtraPositionals, wantsHelp } from '../config/flags.js';
+import { ConfigError, type FlagSpec, flagValue, formatHelp, parseBool, parseDuration, parseFlags, rejectExtraPositionals } from '../config/flags.js';
 import type { HttpLinstorClient } from '../linstor/http-client.js';
 import { type SplitBrain, detectSplitBrain, detectSplitBrains } from '../split-brain/detect.js';
 import { ResolveError, type StepRunner, resolveSplitBrain, viewOf } from '../split-brain/resolve.js';
 import { KubeExecRunner, LocalRunner, kubePodExec } from '../split-brain/runners.js';
 import { systemClock } from '../util/clock.js';
-import { LINSTOR_CLI_FLAGS, describeFailure, linstorCliArgs, linstorCliClient } from './linstor-cli.js';
+import { type CommandIo, commandArgs } from './args.js';
+import { LINSTOR_CLI_FLAGS, type LinstorCliArgs, describeFailure, linstorCliArgs, linstorCliClient } from './linstor-cli.js';
 
-export interface SplitBrainIo {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
+export interface SplitBrainIo extends CommandIo {
   /** Where the confirmation is read from (default: process.stdin). */
   stdin?: NodeJS.ReadableStream;
 }
@@ -136,22 +135,23 @@ async function runner(p: Parsed, env: NodeJS.ProcessEnv): Promise<StepRunner> {
   return new KubeExecRunner(await kubePodExec({ namespace, selector, container }), `namespace ${namespace}, pods ${selector}, container ${container}`);
 }
 
+/** The command, its flags and the connection settings; throws ConfigError naming the flag. */
+function parseAll(argv: string[]): { p: Parsed; waitMs: number; cli: LinstorCliArgs } {
+  const p = parse(argv);
+  const w = flagValue(p.flags, 'wait');
+  return { p, waitMs: w ? parseDuration(w.source, w.value) : 300_000, cli: linstorCliArgs(p.flags) };
+}
+
 export async function runSplitBrain(argv: string[], env: NodeJS.ProcessEnv, io: SplitBrainIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(SPLIT_BRAIN_USAGE);
-    return 0;
-  }
-  let p: Parsed;
+  const parsed = commandArgs('split-brain', argv, io, SPLIT_BRAIN_USAGE, parseAll);
+  if ('exit' in parsed) return parsed.exit;
+  const { p, waitMs, cli } = parsed.args;
   let client: HttpLinstorClient;
   let endpoints: readonly string[];
-  let waitMs = 300_000;
   try {
-    p = parse(argv);
-    const w = flagValue(p.flags, 'wait');
-    if (w) waitMs = parseDuration(w.source, w.value);
-    ({ client, endpoints } = linstorCliClient(linstorCliArgs(p.flags), env, 'linstor-csi-split-brain'));
+    ({ client, endpoints } = linstorCliClient(cli, env, 'linstor-csi-split-brain'));
   } catch (e) {
-    io.stderr.write(`linstor-csi split-brain: ${(e as Error).message}${e instanceof ConfigError ? '; run "linstor-csi split-brain --help" for the commands and flags' : ''}\n`);
+    io.stderr.write(`linstor-csi split-brain: ${(e as Error).message}\n`);
     return 2;
   }
   try {

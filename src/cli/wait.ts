@@ -5,11 +5,12 @@
  * reports the node's satellite ONLINE.
  */
 import { ConfigError, SERVE_FLAGS, checkLinstorFiles, linstorConnectionConfig } from '../config/config.js';
-import { flagOrEnv, flagValue, formatHelp, parseDuration, parseFlags, rejectExtraPositionals, wantsHelp, type FlagSpec } from '../config/flags.js';
+import { flagOrEnv, flagValue, formatHelp, parseDuration, parseFlags, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
 import { LinstorApiError } from '../linstor/errors.js';
 import { HttpLinstorClient } from '../linstor/http-client.js';
 import { silentLogger } from '../log/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { commandArgs } from './args.js';
 import type { CliIo } from './main.js';
 
 const TARGETS = ['node-online', 'api-online'] as const;
@@ -107,21 +108,11 @@ export async function waitUntilReady(client: HttpLinstorClient, plan: WaitPlan, 
 }
 
 export async function runWait(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout.write(WAIT_USAGE);
-    return 0;
-  }
-  let parsed: ReturnType<typeof parseWait>;
+  const parsed = commandArgs('wait', argv, io, WAIT_USAGE, (a) => parseWait(a, env));
+  if ('exit' in parsed) return parsed.exit;
   try {
-    parsed = parseWait(argv, env);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    io.stderr.write(`linstor-csi wait: ${e.message}\n`);
-    return 2;
-  }
-  try {
-    return await waitUntilReady(parsed.client, parsed.plan, io);
+    return await waitUntilReady(parsed.args.client, parsed.args.plan, io);
   } finally {
-    parsed.client.close();
+    parsed.args.client.close();
   }
 }
