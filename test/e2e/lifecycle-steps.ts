@@ -81,6 +81,14 @@ export async function deleteVolume(rig: Rig, vol: Vol): Promise<void> {
   await rig.on('node-a').controller.DeleteVolume({ volume_id: vol.id });
 }
 
+/** The volume's condition as the node (NodeGetVolumeStats at `target` on `at`) and the controller see it. */
+export function conditions(rig: Rig, vol: Vol, at: Attachment, target: string) {
+  return {
+    node: async () => (await node(rig, at.node).NodeGetVolumeStats({ volume_id: vol.id, volume_path: target })).volume_condition,
+    controller: async () => (await rig.on('node-a').controller.ControllerGetVolume({ volume_id: vol.id })).status?.volume_condition,
+  };
+}
+
 function node(rig: Rig, n: string): CsiClient['node'] {
   return rig.on(n).node;
 }

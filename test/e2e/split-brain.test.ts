@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/driver.js';
 import { emulatedNodeEnv } from '../helpers/emulated-cluster.js';
 import { MiB, eventually, startRig, type Rig } from './harness.js';
-import { attach, createVolume, detach, publish } from './lifecycle-steps.js';
+import { attach, conditions, createVolume, detach, publish } from './lifecycle-steps.js';
 
 let rig: Rig;
 test.before(async () => {
@@ -41,10 +41,7 @@ test('partition → two Primaries → reconnect: detected by node, controller, C
   assert.equal(diskful, ['node-a', 'node-b'], 'the emulator places the two replicas on node-a and node-b');
   const at = await attach(rig, vol, 'node-a');
   const target = await publish(rig, vol, at, 'pod');
-  const node = rig.on('node-a').node;
-  const controller = rig.on('node-a').controller;
-  const nodeCondition = async () => (await node.NodeGetVolumeStats({ volume_id: vol.id, volume_path: target })).volume_condition;
-  const controllerCondition = async () => (await controller.ControllerGetVolume({ volume_id: vol.id })).status?.volume_condition;
+  const { node: nodeCondition, controller: controllerCondition } = conditions(rig, vol, at, target);
 
   await writeFile(join(target, 'before.txt'), 'written before the split\n');
   await execa('sync');

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startRig, eventually, type Rig } from './harness.js';
-import { attach, createVolume, deleteVolume, detach, publish } from './lifecycle-steps.js';
+import { attach, conditions, createVolume, deleteVolume, detach, publish } from './lifecycle-steps.js';
 
 let rig: Rig;
 test.before(async () => {
@@ -17,10 +17,7 @@ test('Outdated local disk, then StandAlone peer: abnormal with what was seen; he
   const vol = await createVolume(rig, 'pvc-health', { replicas: 2 });
   const at = await attach(rig, vol, 'node-a');
   const target = await publish(rig, vol, at, 'pod');
-  const node = rig.on('node-a').node;
-  const controller = rig.on('node-a').controller;
-  const nodeCondition = async () => (await node.NodeGetVolumeStats({ volume_id: vol.id, volume_path: target })).volume_condition;
-  const controllerCondition = async () => (await controller.ControllerGetVolume({ volume_id: vol.id })).status?.volume_condition;
+  const { node: nodeCondition, controller: controllerCondition } = conditions(rig, vol, at, target);
 
   assert.is((await nodeCondition())?.abnormal, false, 'healthy at first');
   assert.is((await controllerCondition())?.abnormal, false, 'healthy at first (controller)');
