@@ -15,7 +15,7 @@ import { linstorCall, mapLinstorError } from '../linstor/csi-errors.js';
 import { isGeneratedResourceGroup, isValidVolumeId } from './naming.js';
 import { isHiddenOrEmptied } from './hidden-volumes.js';
 import { PROP_DELETED } from './props.js';
-import { isDeleting, isDisklessResource } from './volume-condition.js';
+import { isDeleting, isDisklessResource } from '../linstor/resource-flags.js';
 import { isHidden, requireVolumeId, viewResources } from './volumes.js';
 
 export interface DeleteVolumeDeps extends ControllerDeps {

@@ -26,7 +26,7 @@ import { parseRemoteAccess } from './parameters.js';
 import { CTX_REMOTE_ACCESS_POLICY, PUB_DEVICE_PATH, PUB_FS_TYPE, PUB_USES_PUBLISH_CONTEXT } from '../csi/volume-context.js';
 import { CREATED_FOR_ATTACH, PROP_ALLOW_TWO_PRIMARIES, PROP_CREATED_FOR, PROP_PUBLISHED } from './props.js';
 import { mayAttach } from './topology.js';
-import { isDeleting, isDisklessResource, isTieBreakerResource } from './volume-condition.js';
+import { isDeleting, isDisklessResource, isTieBreakerResource } from '../linstor/resource-flags.js';
 import { VOLUME_NUMBER, findVolume, isPublished, requireVolumeId, viewResources } from './volumes.js';
 
 export interface PublishDeps extends ControllerDeps {

@@ -8,6 +8,7 @@
 import type { ResourceWithVolumes } from '../linstor/types.js';
 import type { VolumeConditionReason } from '../metrics/port.js';
 import { hasDrbdLayer } from '../linstor/layers.js';
+import { isDeleting, isDisklessResource, isTieBreakerResource } from '../linstor/resource-flags.js';
 import { detectSplitBrain, splitBrainMessage } from '../split-brain/detect.js';
 
 export interface Condition {
@@ -15,18 +16,6 @@ export interface Condition {
   message: string;
   /** Why it is abnormal, from a fixed set (for metrics); empty when healthy. */
   reasons: VolumeConditionReason[];
-}
-
-export function isDeleting(r: Pick<ResourceWithVolumes, 'flags'>): boolean {
-  return (r.flags ?? []).some((f) => f === 'DELETE' || f === 'DRBD_DELETE');
-}
-
-export function isDisklessResource(r: Pick<ResourceWithVolumes, 'flags'>): boolean {
-  return (r.flags ?? []).some((f) => f === 'DISKLESS' || f === 'DRBD_DISKLESS' || f === 'NVME_INITIATOR');
-}
-
-export function isTieBreakerResource(r: Pick<ResourceWithVolumes, 'flags'>): boolean {
-  return (r.flags ?? []).includes('TIE_BREAKER');
 }
 
 function diskReason(state: string): VolumeConditionReason {

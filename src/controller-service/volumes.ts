@@ -10,7 +10,7 @@ import type { ResourceDefinition, ResourceWithVolumes, VolumeDefinition } from '
 import { linstorCall } from '../linstor/csi-errors.js';
 import { isValidVolumeId } from './naming.js';
 import { PROP_DELETED, PROP_PUBLISHED } from './props.js';
-import { isDeleting, isDisklessResource, isTieBreakerResource } from './volume-condition.js';
+import { isDeleting, isDisklessResource, isTieBreakerResource } from '../linstor/resource-flags.js';
 
 export const VOLUME_NUMBER = 0;
 

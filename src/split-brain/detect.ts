@@ -9,6 +9,7 @@
  * admin's `drbdadm disconnect`; between diskful replicas either way the data may have diverged,
  * so it is reported (and the handbook tells how to tell the two apart).
  */
+import { isDeleting, isDisklessResource } from '../linstor/resource-flags.js';
 import type { ResourceWithVolumes } from '../linstor/types.js';
 import type { DrbdResourceStatus } from '../node-ops/drbd-status.js';
 
@@ -47,8 +48,6 @@ export interface SplitBrain {
   since?: number;
 }
 
-const isDiskless = (r: ResourceWithVolumes): boolean => (r.flags ?? []).some((f) => f === 'DISKLESS' || f === 'DRBD_DISKLESS' || f === 'NVME_INITIATOR');
-const isDeleting = (r: ResourceWithVolumes): boolean => (r.flags ?? []).some((f) => f === 'DELETE' || f === 'DRBD_DELETE');
 const lc = (s: string): string => s.toLowerCase();
 
 function nodeOf(r: ResourceWithVolumes): SplitBrainNode {
@@ -57,7 +56,7 @@ function nodeOf(r: ResourceWithVolumes): SplitBrainNode {
   const online = r.state !== undefined;
   return {
     node: r.node_name,
-    diskless: isDiskless(r),
+    diskless: isDisklessResource(r),
     role: !online ? 'Unknown' : r.state?.in_use === true ? 'Primary' : 'Secondary',
     inUse: r.state?.in_use === true,
     diskState: r.volumes?.[0]?.state?.disk_state ?? (online ? '' : 'DUnknown'),

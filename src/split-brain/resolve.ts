@@ -5,6 +5,7 @@
  * refusal (healthy volume, unknown node, victim in use) changes nothing at all.
  */
 import type { LinstorClient } from '../linstor/client.js';
+import { isDisklessResource } from '../linstor/resource-flags.js';
 import type { ResourceWithVolumes } from '../linstor/types.js';
 import type { Clock } from '../util/clock.js';
 import { type SplitBrain, detectSplitBrain } from './detect.js';
@@ -125,13 +126,13 @@ async function snapshotTargets(deps: Pick<ResolveDeps, 'linstor' | 'clock'>, sb:
 
 /** Connected between every pair of diskful replicas and UpToDate everywhere. */
 export function healthy(view: readonly ResourceWithVolumes[]): boolean {
-  const disk = view.filter((r) => !(r.flags ?? []).some((f) => f === 'DISKLESS' || f === 'DRBD_DISKLESS'));
+  const disk = view.filter((r) => !isDisklessResource(r));
   return connected(view) && disk.every((r) => !r.volumes?.some((v) => v.state?.disk_state !== 'UpToDate'));
 }
 
 /** Every pair of diskful replicas Connected (a resync may still run). */
 function connected(view: readonly ResourceWithVolumes[]): boolean {
-  const disk = view.filter((r) => !(r.flags ?? []).some((f) => f === 'DISKLESS' || f === 'DRBD_DISKLESS'));
+  const disk = view.filter((r) => !isDisklessResource(r));
   if (disk.length === 0 || detectSplitBrain(view)) return false;
   for (const r of disk) {
     if (r.state === undefined) return false;
