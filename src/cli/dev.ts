@@ -10,7 +10,7 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { checkKubeconfig, parseServeArgs, parseCsiEndpoint, type Config, type Endpoint } from '../config/config.js';
+import { SERVE_FLAGS, checkKubeconfig, haOptions, parseServeArgs, parseCsiEndpoint, type Config, type Endpoint, type HaOptions } from '../config/config.js';
 import { ConfigError, flagOrEnv, formatHelp, parseDuration, parseFlags, parseListen, parseSize, rejectExtraPositionals, type FlagSpec } from '../config/flags.js';
 import { commandArgs } from './args.js';
 import { startDriver, type RunningDriver } from '../driver.js';
@@ -285,11 +285,8 @@ function devHa(parsed: ReturnType<typeof parseFlags>, env: NodeJS.ProcessEnv): D
     return undefined;
   }
   checkKubeconfig(kc.value);
-  const cfg = parseServeArgs(
-    ['--mode=node', '--node=check', '--linstor-endpoint=http://127.0.0.1:1', '--ha', `--kubeconfig=${kc.value}`, ...(to ? [`--ha-failover-timeout=${to.value}`] : []), ...(pi ? [`--ha-poll-interval=${pi.value}`] : [])],
-    {},
-  );
-  const ha = cfg.ha as NonNullable<Config['ha']>;
+  const haArgs = ['--ha', `--kubeconfig=${kc.value}`, ...(to ? [`--ha-failover-timeout=${to.value}`] : []), ...(pi ? [`--ha-poll-interval=${pi.value}`] : [])];
+  const ha = haOptions(parseFlags(haArgs, SERVE_FLAGS), {}, 'node') as HaOptions;
   return { kubeconfig: resolve(kc.value), failoverTimeoutMs: ha.failoverTimeoutMs, pollIntervalMs: ha.pollIntervalMs };
 }
 
