@@ -33,9 +33,8 @@ import {
   PROP_PVC_NAME,
   PROP_PVC_NAMESPACE,
   PROP_VOLUME_MODE,
-  PROP_BORN,
-  bornFromContentSource,
 } from './props.js';
+import { PROP_BORN, bornFromContentSource } from '../csi/volume-history.js';
 import { type DesiredGroup, desiredGroup } from './resource-group.js';
 import { allocationKiB, kibToBytes, sizeSatisfies } from './sizes.js';
 import { type NodeInfo, type Segments, accessibleTopology, matches } from './topology.js';

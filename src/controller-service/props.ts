@@ -32,7 +32,3 @@ export const PROP_PUBLISHED = 'Aux/csi-published';
 /** Marks a diskless resource this driver created for an attachment (removed on unpublish). */
 export const PROP_CREATED_FOR = 'Aux/csi-created-for';
 export const CREATED_FOR_ATTACH = 'temporary-diskless-attach';
-
-// ---- the volume's history (written at CreateVolume, read by the node's format decision) -------
-
-export { PROP_BORN, bornFromContentSource } from '../csi/volume-history.js';

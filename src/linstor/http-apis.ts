@@ -12,7 +12,7 @@ import type {
   VolumeDefinitionsApi,
 } from './client.js';
 import { LinstorApiError } from './errors.js';
-import { type LinstorRequests, isNotFoundish, reqOpts, toApiError } from './requests.js';
+import { type LinstorRequests, isNotFoundish, propsApplied, reqOpts, toApiError } from './requests.js';
 import { seg, type QueryValue } from './transport.js';
 import type {
   CloneStarted,
@@ -47,9 +47,7 @@ export function controllerApi(rq: LinstorRequests): ControllerApi {
         readBack: async (signal) => {
           if (body.delete_namespaces && body.delete_namespaces.length > 0) return 'unknown';
           const props = (await rq.get<ControllerProps | undefined>('/v1/controller/properties', undefined, signal ? { signal } : undefined)) ?? {};
-          const ok =
-            Object.entries(body.override_props ?? {}).every(([k, v]) => props[k] === v) && (body.delete_props ?? []).every((k) => !(k in props));
-          return ok ? 'done' : 'not-done';
+          return propsApplied(props, body) ? 'done' : 'not-done';
         },
       }),
   };

@@ -1,4 +1,4 @@
-import { setMaxListeners } from 'node:events';
+import { onSignal } from './on-abort.js';
 
 /** A counting semaphore bounding the client's requests in flight. Waiters are served FIFO. */
 export class Limiter {
@@ -28,17 +28,12 @@ export class Limiter {
     }
     return new Promise<void>((resolve, reject) => {
       const w: (typeof this.waiters)[number] = { resolve, reject };
-      if (signal) {
-        const onAbort = (): void => {
-          const i = this.waiters.indexOf(w);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(signal.reason);
-        };
-        // One call may queue many requests on its signal: that is not a listener leak.
-        setMaxListeners(0, signal);
-        signal.addEventListener('abort', onAbort, { once: true });
-        w.unsubscribe = () => signal.removeEventListener('abort', onAbort);
-      }
+      // Not aborted yet (checked above): the callback runs only on a later abort.
+      w.unsubscribe = onSignal(signal, () => {
+        const i = this.waiters.indexOf(w);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal?.reason);
+      });
       this.waiters.push(w);
     });
   }

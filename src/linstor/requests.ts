@@ -108,15 +108,17 @@ export class LinstorRequests {
         if (e instanceof LinstorApiError && e.isNotFound()) return 'unknown';
         throw e;
       }
-      const props = obj.props ?? {};
-      const overridesOk = Object.entries(body.override_props ?? {}).every(([k, v]) => props[k] === v);
-      const deletesOk = (body.delete_props ?? []).every((k) => !(k in props));
       const extraOk = extraCheck ? extraCheck(obj) : true;
-      return overridesOk && deletesOk && extraOk ? 'done' : 'not-done';
+      return propsApplied(obj.props ?? {}, body) && extraOk ? 'done' : 'not-done';
     };
   }
 }
 
+
+/** Whether `props` show every override of `body` and none of its deleted keys. */
+export function propsApplied(props: Readonly<Record<string, string>>, body: GenericPropsModify): boolean {
+  return Object.entries(body.override_props ?? {}).every(([k, v]) => props[k] === v) && (body.delete_props ?? []).every((k) => !(k in props));
+}
 
 export function reqOpts(o: RequestOptions | undefined): { signal?: AbortSignal; timeoutMs?: number } {
   const out: { signal?: AbortSignal; timeoutMs?: number } = {};

@@ -3,7 +3,6 @@
  * bounded concurrency, failover (remembering the last good endpoint), and retries with backoff
  * and jitter under the policy in retry.ts.
  */
-import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
@@ -14,6 +13,7 @@ import type { CallStatsSource, LinstorCallStats } from './call-stats.js';
 import { parseLinstorJson, stringifyLinstorJson } from './apicallrc.js';
 import { LinstorConfigError, LinstorUnavailableError, type EndpointFailure } from './errors.js';
 import { Limiter } from './limiter.js';
+import { onSignal } from './on-abort.js';
 import { routeTemplate } from './routes.js';
 import { NO_METRICS, type LinstorMetrics } from '../metrics/port.js';
 import { WriteTracker } from './write-tracker.js';
@@ -308,21 +308,6 @@ export class HttpTransport {
       else req.end();
     });
   }
-}
-
-/**
- * Calls `onAbort` when `signal` aborts (soon, if it already has); returns the unsubscribe. One
- * call may have many requests in flight on its signal: that is not a listener leak.
- */
-function onSignal(signal: AbortSignal | undefined, onAbort: () => void): (() => void) | undefined {
-  if (!signal) return undefined;
-  if (signal.aborted) {
-    queueMicrotask(onAbort);
-    return undefined;
-  }
-  setMaxListeners(0, signal);
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
 }
 
 /** Sets `sent.value` once the request may have reached the server (a connected or reused socket). */

@@ -67,44 +67,39 @@ function errorText(e: unknown): string {
   return err.code ? `${err.code}: ${err.message}` : err.message;
 }
 
-async function readTest(blockdev: BlockDev, device: string): Promise<ReadTest> {
+/**
+ * Reads up to `maxLen` bytes at the head and at the tail of the device (at least HEAD_BYTES, so an
+ * unreadable device is never taken for blank) and says whether each is all zero.
+ */
+async function readEnds(blockdev: BlockDev, device: string, maxLen: number): Promise<ZeroTest> {
   let sizeBytes = 0;
   try {
     sizeBytes = await blockdev.sizeBytes(device);
   } catch (e) {
-    return { readable: false, error: `cannot get the size: ${(e as Error).message}`, headZero: false, sizeBytes: 0 };
+    return { readable: false, error: `cannot get the size: ${(e as Error).message}`, headZero: false, tailZero: false, sizeBytes: 0 };
   }
-  if (sizeBytes < HEAD_BYTES) return { readable: false, error: `device is only ${sizeBytes} bytes`, headZero: false, sizeBytes };
+  if (sizeBytes < HEAD_BYTES) return { readable: false, error: `device is only ${sizeBytes} bytes`, headZero: false, tailZero: false, sizeBytes };
+  const len = Math.min(maxLen, Math.floor(sizeBytes / 512) * 512);
   let fd: Awaited<ReturnType<typeof open>> | undefined;
   try {
     fd = await open(device, 'r');
-    const head = await readAt(fd, 0, HEAD_BYTES);
-    await readAt(fd, Math.floor((sizeBytes - HEAD_BYTES) / 512) * 512, HEAD_BYTES);
-    return { readable: true, headZero: head.every((b) => b === 0), sizeBytes };
+    const head = await readAt(fd, 0, len);
+    const tail = await readAt(fd, Math.floor((sizeBytes - len) / 512) * 512, len);
+    return { readable: true, headZero: isZero(head), tailZero: isZero(tail), sizeBytes };
   } catch (e) {
-    return { readable: false, error: errorText(e), headZero: false, sizeBytes };
+    return { readable: false, error: errorText(e), headZero: false, tailZero: false, sizeBytes };
   } finally {
     await fd?.close().catch(() => undefined);
   }
 }
 
-/** The first and last MiB: a thin volume reads zeros cheaply, so this stays fast. */
-async function zeroTest(blockdev: BlockDev, device: string): Promise<ZeroTest> {
-  const base = await readTest(blockdev, device);
-  if (!base.readable) return { ...base, tailZero: false };
-  const len = Math.min(ZERO_SCAN_BYTES, Math.floor(base.sizeBytes / 512) * 512);
-  let fd: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    fd = await open(device, 'r');
-    const head = await readAt(fd, 0, len);
-    const tail = await readAt(fd, Math.floor((base.sizeBytes - len) / 512) * 512, len);
-    return { ...base, headZero: isZero(head), tailZero: isZero(tail) };
-  } catch (e) {
-    return { readable: false, error: errorText(e), headZero: false, tailZero: false, sizeBytes: base.sizeBytes };
-  } finally {
-    await fd?.close().catch(() => undefined);
-  }
+async function readTest(blockdev: BlockDev, device: string): Promise<ReadTest> {
+  const { tailZero: _tailZero, ...read } = await readEnds(blockdev, device, HEAD_BYTES);
+  return read;
 }
+
+/** The first and last MiB: a thin volume reads zeros cheaply, so this stays fast. */
+const zeroTest = (blockdev: BlockDev, device: string): Promise<ZeroTest> => readEnds(blockdev, device, ZERO_SCAN_BYTES);
 
 async function wipefsSignatures(tools: ToolRunner, device: string, signal?: AbortSignal): Promise<string[]> {
   // Without -a wipefs only lists; --no-act makes sure of it.

@@ -7,8 +7,6 @@
 import type { ResourceDefinitionsApi } from '../linstor/client.js';
 import { BORN_VALUES, PROP_BLOCK_USED, PROP_BORN, PROP_FORMATTED_FS, PROP_FORMATTED_UUID, type Born } from '../csi/volume-history.js';
 
-export { PROP_BORN, PROP_FORMATTED_FS, PROP_FORMATTED_UUID, PROP_BLOCK_USED, BORN_VALUES, bornFromContentSource, type Born } from '../csi/volume-history.js';
-
 export interface VolumeHistory {
   /** Undefined: no record (a static volume, or one made before records were kept). */
   born?: Born;

@@ -55,7 +55,7 @@ async function promote(deps: NodeServiceDeps, s: Stage): Promise<DrbdResourceSta
  * What is mounted at the staging path already. 'done' when the volume is staged there exactly as
  * requested; ALREADY_EXISTS when something else (or the same volume another way) is.
  */
-async function checkExisting(deps: NodeServiceDeps, s: Stage, device: string): Promise<{ done: boolean }> {
+async function checkExisting(deps: NodeServiceDeps, s: Stage, device: string): Promise<{ done: boolean; devNum: string | undefined; markerMounted: boolean }> {
   const table = await deps.ops.mounter.list(s.ctx.signal);
   const existing = topMountAt(table, s.staging);
   const markerMounted = topMountAt(table, join(s.staging, BLOCK_STAGE_FILE)) !== undefined;
@@ -63,14 +63,14 @@ async function checkExisting(deps: NodeServiceDeps, s: Stage, device: string): P
   if (existing && existing.majMin !== devNum) throw alreadyExists(`staging path ${s.staging} already holds another device's mount (${existing.source}), not volume ${s.resource}`);
   if (s.cap.access === 'block') {
     if (existing) throw alreadyExists(`staging path ${s.staging} already holds a ${existing.fstype} filesystem mount; volume ${s.resource} was requested as a block volume`);
-    return { done: false };
+    return { done: false, devNum, markerMounted };
   }
   if (existing) {
     checkSameMount(s, s.cap, existing);
-    return { done: true };
+    return { done: true, devNum, markerMounted };
   }
   if (markerMounted) throw alreadyExists(`staging path ${s.staging} already stages volume ${s.resource} as a block volume; a filesystem was requested`);
-  return { done: false };
+  return { done: false, devNum, markerMounted };
 }
 
 function checkSameMount(s: Stage, cap: MountCap, existing: MountEntry): void {
@@ -80,11 +80,11 @@ function checkSameMount(s: Stage, cap: MountCap, existing: MountEntry): void {
   }
 }
 
-async function stageBlock(deps: NodeServiceDeps, s: Stage, device: string): Promise<void> {
+/** `devNum` and `markerMounted` as checkExisting read them (the mount table is read once per call). */
+async function stageBlock(deps: NodeServiceDeps, s: Stage, device: string, devNum: string | undefined, markerMounted: boolean): Promise<void> {
   const { ops } = deps;
   const marker = join(s.staging, BLOCK_STAGE_FILE);
-  const devNum = await ops.fs.deviceNumber(device);
-  if (await ops.mounter.at(marker, s.ctx.signal)) {
+  if (markerMounted) {
     const bound = await ops.fs.deviceNumber(marker);
     if (bound === devNum) return;
     throw alreadyExists(`staging path ${s.staging} already stages another block device (${bound ?? 'unknown'}), not ${s.resource}`);
@@ -206,12 +206,13 @@ async function growIfNeeded(deps: NodeServiceDeps, tuning: NodeTuning, s: Stage,
 async function stageVolume(deps: NodeServiceDeps, tuning: NodeTuning, s: Stage): Promise<void> {
   const device = await waitForDevice(deps, tuning, s.resource, s.ctx.signal);
   // Already staged the same way: only the request is checked (no DRBD call, no probe).
-  if ((await checkExisting(deps, s, device)).done) return;
+  const { done, devNum, markerMounted } = await checkExisting(deps, s, device);
+  if (done) return;
   const drbd = await promote(deps, s);
   // The kernel read-only flag backs read-only access (a read-only bind does not stop writes to a device node),
   // and is cleared again for read-write so mount cannot silently fall back to read-only.
   await deps.ops.blockdev.setReadOnly(device, s.cap.readOnly, s.ctx.signal);
-  if (s.cap.access === 'block') await stageBlock(deps, s, device);
+  if (s.cap.access === 'block') await stageBlock(deps, s, device, devNum, markerMounted);
   else await stageFilesystem(deps, tuning, s, s.cap, device, drbd);
 }
 
